@@ -1,0 +1,79 @@
+"""Django glue: a client configured from settings, with tokens shared via the cache.
+
+Settings: CONTABO_API_URL, CONTABO_AUTH_URL (full token URL), CONTABO_CLIENT_ID,
+CONTABO_CLIENT_SECRET, CONTABO_API_USER, CONTABO_API_PASSWORD, and optionally
+CONTABO_CONNECT_TIMEOUT / CONTABO_READ_TIMEOUT (seconds).
+"""
+
+import dataclasses
+import functools
+import time
+
+from django.conf import settings
+from django.core.cache import cache as default_cache
+from django.core.cache.backends.base import BaseCache
+from django.core.exceptions import ImproperlyConfigured
+
+from .auth import Token
+from .client import ContaboClient
+from .config import ContaboConfig
+
+REQUIRED_SETTINGS = {
+    "api_url": "CONTABO_API_URL",
+    "auth_url": "CONTABO_AUTH_URL",
+    "client_id": "CONTABO_CLIENT_ID",
+    "client_secret": "CONTABO_CLIENT_SECRET",
+    "api_user": "CONTABO_API_USER",
+    "api_password": "CONTABO_API_PASSWORD",
+}
+OPTIONAL_SETTINGS = {
+    "connect_timeout": "CONTABO_CONNECT_TIMEOUT",
+    "read_timeout": "CONTABO_READ_TIMEOUT",
+}
+
+
+class DjangoCacheTokenStore:
+    """TokenStore on a Django cache, so all web and worker processes share one token.
+
+    Tokens are stored as plain dicts and expire from the cache with the longer-lived
+    of the access and refresh token.
+    """
+
+    def __init__(self, cache: BaseCache | None = None) -> None:
+        self._cache = cache if cache is not None else default_cache
+
+    def get(self, key: str) -> Token | None:
+        raw = self._cache.get(key)
+        try:
+            return Token(**raw) if isinstance(raw, dict) else None
+        except TypeError:  # stored by an older Token layout
+            return None
+
+    def set(self, key: str, token: Token) -> None:
+        ttl = max(token.expires_at, token.refresh_expires_at) - time.time()
+        self._cache.set(key, dataclasses.asdict(token), timeout=max(1, int(ttl)))
+
+    def delete(self, key: str) -> None:
+        self._cache.delete(key)
+
+
+def config_from_settings() -> ContaboConfig:
+    """A ContaboConfig from ``django.conf.settings``; ImproperlyConfigured if incomplete."""
+    missing = [name for name in REQUIRED_SETTINGS.values() if not getattr(settings, name, "")]
+    if missing:
+        raise ImproperlyConfigured(f"Contabo API settings missing: {', '.join(missing)}")
+    values = {field: getattr(settings, name) for field, name in REQUIRED_SETTINGS.items()}
+    for field, name in OPTIONAL_SETTINGS.items():
+        if getattr(settings, name, None) is not None:
+            values[field] = float(getattr(settings, name))
+    return ContaboConfig(**values)
+
+
+def get_client() -> ContaboClient:
+    """The process-wide client for the current settings (one Session per config)."""
+    return _client_for(config_from_settings())
+
+
+@functools.lru_cache(maxsize=4)
+def _client_for(config: ContaboConfig) -> ContaboClient:
+    return ContaboClient(config, token_store=DjangoCacheTokenStore())
