@@ -1,0 +1,223 @@
+"""Local mirror of the Contabo images, their lifecycle, progress, quota history and audit trail.
+
+Fields the API owns are written only by the sync engine (images.services.remote_sync); fields the
+user owns (pending rename, delete request) only by images.services.requests. Each writer uses
+conditional updates, so a poll racing a rename or a delete never loses either.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Status(models.TextChoices):
+    """Local lifecycle of an image: a user's intent first, then what the API reports."""
+
+    QUEUED = "queued", "Queued"
+    SUBMITTING = "submitting", "Submitting"
+    DOWNLOADING = "downloading", "Downloading"
+    DOWNLOADED = "downloaded", "Ready"
+    FAILED = "error", "Failed"
+    DELETING = "deleting", "Deleting"
+    DELETED = "deleted", "Deleted"
+    GONE = "gone", "Gone from Contabo"
+
+
+IN_FLIGHT = (Status.SUBMITTING, Status.DOWNLOADING)
+VISIBLE = (
+    Status.QUEUED,
+    Status.SUBMITTING,
+    Status.DOWNLOADING,
+    Status.DOWNLOADED,
+    Status.FAILED,
+    Status.DELETING,
+)
+
+
+class OsType(models.TextChoices):
+    LINUX = "Linux", "Linux"
+    WINDOWS = "Windows", "Windows"
+
+
+class Image(models.Model):
+    """One standard or custom image, as last seen at Contabo plus what a user asked for."""
+
+    remote_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    standard = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    url = models.URLField(max_length=2048)
+    os_type = models.CharField(max_length=32)
+    version = models.CharField(max_length=255)
+    format = models.CharField(max_length=8, blank=True)
+
+    # As the API reports them.
+    remote_status = models.CharField(max_length=32, blank=True)
+    error_message = models.TextField(blank=True)
+    size_mb = models.FloatField(default=0)
+    uploaded_size_mb = models.FloatField(default=0)
+    tenant_id = models.CharField(max_length=16, blank=True)
+    customer_id = models.CharField(max_length=64, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    remote_created_at = models.DateTimeField(null=True, blank=True)
+    remote_modified_at = models.DateTimeField(null=True, blank=True)
+
+    # Lifecycle bookkeeping.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True, help_text="Last confirmed remotely.")
+    submit_attempts = models.PositiveSmallIntegerField(default=0)
+    submit_started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True, help_text="Last time bytes arrived.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # User intent waiting for the API.
+    # NULL means "no rename pending"; an empty pending description is a real request.
+    pending_name = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    pending_description = models.TextField(null=True, blank=True)  # noqa: DJ001
+    renamed_at = models.DateTimeField(null=True, blank=True)
+    delete_requested_at = models.DateTimeField(null=True, blank=True)
+    prior_status = models.CharField(max_length=16, blank=True)
+    action_error = models.TextField(blank=True, help_text="Why the last rename or delete failed.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "standard"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["size_mb"]),
+            models.Index(fields=["remote_created_at"]),
+            models.Index(fields=["os_type"]),
+        ]
+        permissions = [("manage_images", "Can upload, rename, delete and refresh images")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in IN_FLIGHT
+
+    @property
+    def percent(self) -> float:
+        if not self.size_mb:
+            return 0.0
+        return min(100.0, 100.0 * self.uploaded_size_mb / self.size_mb)
+
+
+class ProgressSample(models.Model):
+    """Bytes fetched at one poll, kept while a download runs to derive its rate and ETA."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="samples")
+    at = models.DateTimeField()
+    uploaded_mb = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["image", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} {self.uploaded_mb} MB at {self.at:%H:%M:%S}"
+
+
+class QuotaSnapshot(models.Model):
+    """The custom-image stats as reported at one moment; the history feeds the usage chart."""
+
+    taken_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    image_count = models.PositiveIntegerField()
+    total_mb = models.FloatField()
+    used_mb = models.FloatField()
+    free_mb = models.FloatField()
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        get_latest_by = "taken_at"
+
+    def __str__(self) -> str:
+        return f"{self.used_mb:.0f}/{self.total_mb:.0f} MB at {self.taken_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def used_percent(self) -> float:
+        return 100.0 * self.used_mb / self.total_mb if self.total_mb else 0.0
+
+
+class SyncRun(models.Model):
+    """One full reconciliation of the remote list with the local mirror."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    gone = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"sync at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditEvent(models.Model):
+    """Who asked for what, and what the API answered (with its x-request-id)."""
+
+    class Outcome(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    image_name = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=32)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    message = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.outcome} {self.image_name}"
+
+
+class Lease(models.Model):
+    """A named lock that expires, so one poll cycle runs at a time across workers and beats."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    owner = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} until {self.expires_at:%H:%M:%S}"
+
+    @staticmethod
+    def new_owner() -> str:
+        return uuid.uuid4().hex
+
+
+class Heartbeat(models.Model):
+    """Last success and last failure of one background job (poll, sync, stats)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    ok_at = models.DateTimeField(null=True, blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def failing(self) -> bool:
+        return bool(self.error_at and (not self.ok_at or self.error_at > self.ok_at))

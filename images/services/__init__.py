@@ -1,0 +1,1 @@
+"""Writers of the local models. Views and tasks call these; nothing else writes."""

@@ -1,0 +1,17 @@
+"""When each background job last succeeded or failed, so pages can say how fresh they are."""
+
+from django.utils import timezone
+
+from images.contabo import ContaboError
+from images.models import Heartbeat
+
+
+def ok(name: str) -> None:
+    Heartbeat.objects.update_or_create(name=name, defaults={"ok_at": timezone.now()})
+
+
+def failed(name: str, exc: ContaboError) -> None:
+    Heartbeat.objects.update_or_create(
+        name=name,
+        defaults={"error_at": timezone.now(), "error": str(exc)},
+    )

@@ -1,0 +1,123 @@
+"""One batched poll cycle over the downloads in flight.
+
+The API cannot filter by id or status, so a cycle lists custom images newest first and walks pages
+until every in-flight image is found: with the in-flight images the newest (the usual case) that is
+ceil(N / page size) list calls. It walks at most one page more; images still not found are fetched
+one by one. A cycle with nothing in flight makes no call at all.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from images.contabo import ContaboClient, ContaboError, NotFound
+from images.models import AuditEvent, Image, ProgressSample, Status
+from images.services import audit, heartbeat, leases
+from images.services.mapping import local_status, remote_fields
+
+LEASE_SECONDS = 60
+
+
+@dataclass
+class CycleResult:
+    in_flight: int = 0
+    updated: int = 0
+    finished: int = 0
+    api_calls: int = 0
+    skipped: bool = False
+
+
+def poll(client: ContaboClient) -> CycleResult:
+    """Run one cycle unless another worker is already running one."""
+    with leases.held("poll", LEASE_SECONDS) as mine:
+        if not mine:
+            return CycleResult(skipped=True)
+        try:
+            result = _cycle(client)
+        except ContaboError as exc:
+            heartbeat.failed("poll", exc)
+            raise
+        heartbeat.ok("poll")
+        return result
+
+
+def _cycle(client: ContaboClient) -> CycleResult:
+    wanted = dict(
+        Image.objects.filter(status=Status.DOWNLOADING, remote_id__isnull=False).values_list(
+            "remote_id", "pk"
+        )
+    )
+    result = CycleResult(in_flight=len(wanted))
+    if not wanted:
+        return result
+    found = {}
+    size = settings.CONTABO_PAGE_SIZE
+    page_number, pages = 1, 1
+    max_pages = math.ceil(len(wanted) / size) + 1
+    while len(found) < len(wanted) and page_number <= min(pages, max_pages):
+        page = client.list_images(
+            page=page_number, size=size, standard_image=False, order_by=["creationDate:desc"]
+        )
+        result.api_calls += 1
+        pages = page.total_pages
+        found.update({i.image_id: i for i in page.images if i.image_id in wanted})
+        page_number += 1
+    for remote_id in wanted.keys() - found.keys():
+        result.api_calls += 1
+        try:
+            found[remote_id] = client.get_image(remote_id)
+        except NotFound as exc:
+            _vanished(wanted[remote_id], exc)
+    now = timezone.now()
+    samples = []
+    for remote_id, remote in found.items():
+        changed, finished = apply(wanted[remote_id], remote, now)
+        result.updated += changed
+        result.finished += finished
+        if changed and not finished:
+            samples.append(
+                ProgressSample(
+                    image_id=wanted[remote_id], at=now, uploaded_mb=remote.uploaded_size_mb
+                )
+            )
+    ProgressSample.objects.bulk_create(samples)
+    return result
+
+
+def apply(pk: int, remote, now) -> tuple[bool, bool]:
+    """Write one in-flight image's new state; only a row still downloading is touched."""
+    status = local_status(remote.status)
+    fields = remote_fields(remote)
+    finished = status != Status.DOWNLOADING
+    with transaction.atomic():
+        row = Image.objects.filter(pk=pk, status=Status.DOWNLOADING)
+        previous = row.values_list("uploaded_size_mb", flat=True).first()
+        if previous is None:
+            return False, False
+        if remote.uploaded_size_mb != previous:
+            fields["progress_at"] = now
+        if finished:
+            fields["finished_at"] = now
+        row.update(status=status, seen_at=now, **fields)
+        if finished:
+            ProgressSample.objects.filter(image_id=pk).delete()
+            image = Image.objects.get(pk=pk)
+            outcome = (
+                AuditEvent.Outcome.FAILED
+                if status == Status.FAILED
+                else AuditEvent.Outcome.SUCCEEDED
+            )
+            audit.record("download", outcome, image=image, message=remote.error_message)
+    return True, finished
+
+
+def _vanished(pk: int, exc: NotFound) -> None:
+    """An in-flight image the API no longer knows: deleted elsewhere."""
+    updated = Image.objects.filter(pk=pk, status=Status.DOWNLOADING).update(
+        status=Status.GONE, finished_at=timezone.now()
+    )
+    if updated:
+        audit.record_error("download", Image.objects.get(pk=pk), exc)

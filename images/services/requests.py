@@ -1,0 +1,81 @@
+"""User intents: stored first as local state, then carried out by a task after commit."""
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from images import tasks
+from images.models import AuditEvent, Image, Status
+from images.services import audit
+from images.services.enqueue import after_commit
+
+REQUESTED = AuditEvent.Outcome.REQUESTED
+
+
+class NotAllowed(Exception):
+    """The image is in a state that does not allow this action; the text says why."""
+
+
+@transaction.atomic
+def request_upload(*, user, name: str, url: str, os_type: str, version: str, description: str = ""):
+    image = Image.objects.create(
+        name=name,
+        url=url,
+        os_type=os_type,
+        version=version,
+        description=description,
+        requested_by=user,
+        status=Status.QUEUED,
+    )
+    audit.record("upload", REQUESTED, image=image, actor=user, message=url)
+    after_commit(tasks.submit_upload, image.pk)
+    return image
+
+
+def check_changeable(image: Image) -> None:
+    if image.standard:
+        raise NotAllowed("Standard images belong to Contabo and cannot be renamed or deleted.")
+    if image.status in (Status.DELETING, Status.DELETED, Status.GONE):
+        raise NotAllowed("This image is deleted or being deleted.")
+    if not image.remote_id:
+        raise NotAllowed("This image is still being submitted to Contabo; try again in a moment.")
+
+
+@transaction.atomic
+def request_rename(image: Image, *, user, name: str, description: str) -> None:
+    check_changeable(image)
+    updated = (
+        Image.objects.filter(pk=image.pk, remote_id__isnull=False, standard=False)
+        .exclude(status__in=(Status.DELETING, Status.DELETED, Status.GONE))
+        .update(pending_name=name, pending_description=description, action_error="")
+    )
+    if not updated:
+        raise NotAllowed("This image can no longer be renamed.")
+    audit.record("rename", REQUESTED, image=image, actor=user, message=f"{image.name} → {name}")
+    after_commit(tasks.rename_image, image.pk)
+
+
+@transaction.atomic
+def request_delete(image: Image, *, user) -> None:
+    check_changeable(image)
+    updated = (
+        Image.objects.filter(pk=image.pk, remote_id__isnull=False, standard=False)
+        .filter(~Q(status__in=(Status.DELETING, Status.DELETED, Status.GONE, Status.QUEUED)))
+        .update(
+            prior_status=F("status"),
+            status=Status.DELETING,
+            delete_requested_at=timezone.now(),
+            action_error="",
+        )
+    )
+    if not updated:
+        raise NotAllowed("This image can no longer be deleted.")
+    audit.record("delete", REQUESTED, image=image, actor=user)
+    after_commit(tasks.delete_image, image.pk)
+
+
+def request_refresh(*, user) -> None:
+    """Ask for a full sync and fresh stats now, outside the beat schedule."""
+    audit.record("refresh", REQUESTED, actor=user)
+    after_commit(tasks.sync_images)
+    after_commit(tasks.refresh_stats)

@@ -1,0 +1,105 @@
+"""Celery tasks: thin wrappers that call services and decide what to retry.
+
+Every task takes ids and re-reads rows, so running one twice is harmless. Transient API errors
+(5xx, 429, network) are retried with exponential backoff; a 4xx or the last failed retry ends in
+a visible error state holding the API's message.
+"""
+
+from celery import shared_task
+from django.conf import settings
+
+from images.contabo import ContaboError
+from images.contabo.django import get_client
+from images.services import changes, polling, submit, sweeper, sync
+
+MAX_RETRIES = 5
+
+
+def _countdown(task, exc: ContaboError) -> float:
+    retry_after = getattr(exc, "retry_after", None)
+    return retry_after if retry_after else min(60, 2**task.request.retries)
+
+
+def _retrying(task, exc: ContaboError) -> bool:
+    return exc.retryable and task.request.retries < task.max_retries
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def submit_upload(self, image_id: int) -> None:
+    try:
+        submit.submit(get_client(), image_id)
+    except ContaboError as exc:
+        if _retrying(self, exc):
+            submit.release_for_retry(image_id)
+            raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
+        submit.fail(image_id, exc)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def rename_image(self, image_id: int) -> None:
+    try:
+        changes.rename(get_client(), image_id)
+    except ContaboError as exc:
+        if _retrying(self, exc):
+            raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
+        changes.rename_failed(image_id, exc)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def delete_image(self, image_id: int) -> None:
+    try:
+        if changes.delete(get_client(), image_id):
+            refresh_stats.delay()
+    except ContaboError as exc:
+        if _retrying(self, exc):
+            raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
+        changes.delete_failed(image_id, exc)
+
+
+@shared_task(ignore_result=True)
+def poll_downloads() -> dict:
+    """One batched cycle; failures are recorded and the next beat tick is the retry."""
+    try:
+        result = polling.poll(get_client())
+    except ContaboError:
+        return {"failed": True}
+    if result.finished:
+        refresh_stats.delay()
+    return vars(result)
+
+
+@shared_task(bind=True, max_retries=3)
+def sync_images(self) -> dict:
+    try:
+        run = sync.sync_images(get_client(), page_size=settings.CONTABO_PAGE_SIZE)
+    except ContaboError as exc:
+        if _retrying(self, exc):
+            raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
+        return {"failed": True}
+    return {"added": run.added, "updated": run.updated, "gone": run.gone}
+
+
+@shared_task(bind=True, max_retries=3)
+def refresh_stats(self) -> None:
+    try:
+        sync.refresh_stats(get_client())
+    except ContaboError as exc:
+        if _retrying(self, exc):
+            raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
+
+
+@shared_task
+def sweep_intents() -> dict[str, int]:
+    found = sweeper.stale_intents()
+    for task, pks in (
+        (submit_upload, found.uploads),
+        (rename_image, found.renames),
+        (delete_image, found.deletes),
+    ):
+        for pk in pks:
+            task.delay(pk)
+    return {
+        "uploads": len(found.uploads),
+        "renames": len(found.renames),
+        "deletes": len(found.deletes),
+    }
