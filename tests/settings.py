@@ -1,0 +1,28 @@
+"""Test settings: the project's own, with state under var/test/ and a free port for the sandbox.
+
+Worker processes started by the tests use this module too, with DATABASE_URL pointing at the
+test database.
+"""
+
+import os
+import socket
+from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+os.environ.setdefault("DASHBOARD_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var/test"))
+os.environ.setdefault("SANDBOX_PORT", str(_free_port()))
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+os.environ.pop("CONTABO_CLIENT_ID", None)  # tests always talk to the sandbox
+
+from dashboard.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+POLL_INTERVAL_SECONDS = float(os.environ.get("POLL_INTERVAL_SECONDS", "0.5"))
+PAGE_REFRESH_SECONDS = float(os.environ.get("PAGE_REFRESH_SECONDS", "0.5"))
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
