@@ -55,7 +55,8 @@ STATS_PATH = "/v1/compute/images/stats"
 
 RETRY_METHODS = frozenset({"GET", "PATCH", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-#: Longest single wait between retries (backoff or Retry-After), in seconds.
+#: Longest single wait between retries (backoff or Retry-After), in seconds; one call
+#: therefore waits at most ``max_retries * MAX_RETRY_WAIT`` seconds in total.
 MAX_RETRY_WAIT = 30
 
 
@@ -66,6 +67,7 @@ class IdempotentRetry(Retry):
     here at all, so a create can never run twice.
     """
 
+    # urllib3 would also retry a 413 that carries Retry-After; for this API 413 is final.
     RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
 
     def increment(self, method: str | None = None, url: str | None = None, *args, **kwargs):
@@ -98,7 +100,7 @@ def build_session(config: ContaboConfig) -> requests.Session:
 
 
 class ContaboClient:
-    """Client for the Images endpoints; safe to share, holds no secret in its repr."""
+    """Client for the Images endpoints; its repr holds no secret."""
 
     def __init__(
         self,
