@@ -1,4 +1,4 @@
-"""Routes of the images app (pages are added by the dashboard pages work)."""
+"""Routes of the images app."""
 
 from django.urls import path
 
@@ -8,4 +8,12 @@ app_name = "images"
 
 urlpatterns = [
     path("", views.image_list, name="list"),
+    path("live/", views.image_list_live, name="list_live"),
+    path("refresh/", views.refresh, name="refresh"),
+    path("upload/", views.upload, name="upload"),
+    path("stats/", views.stats, name="stats"),
+    path("<int:pk>/", views.image_detail, name="detail"),
+    path("<int:pk>/live/", views.image_detail_live, name="detail_live"),
+    path("<int:pk>/rename/", views.rename, name="rename"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
 ]

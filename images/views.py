@@ -1,9 +1,284 @@
-"""Thin views: read through selectors, write through services."""
+"""Thin views: read through selectors, write through services, validate with forms.
 
+No view talks to the Contabo API: a write stores the user's intent and a task carries it out, so
+every page is as fast as a database read.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from images import selectors
+from images.forms import ImageFilterForm, RenameForm, UploadForm
+from images.models import Image
+from images.roles import can_manage
+from images.services.requests import (
+    NotAllowed,
+    check_changeable,
+    request_delete,
+    request_refresh,
+    request_rename,
+    request_upload,
+)
 
 
+def login_required_live(view):
+    """login_required for htmx fragments: an expired session reloads the whole page to login."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.htmx:
+            return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
+def manager_required(view):
+    """Only managers (and superusers) may write; everyone else gets a 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not can_manage(request.user):
+            raise PermissionDenied("You need the manager role for this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _live_context() -> dict:
+    return {"refresh_ms": max(500, round(settings.PAGE_REFRESH_SECONDS * 1000))}
+
+
+def _get_image(pk: int) -> Image:
+    try:
+        return selectors.image_detail(pk)
+    except Image.DoesNotExist as exc:
+        raise Http404("No such image.") from exc
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+@require_GET
 @login_required
 def image_list(request):
-    return render(request, "images/list.html", {})
+    form = ImageFilterForm(request.GET)
+    criteria = form.criteria()
+    images = selectors.image_queryset(
+        q=criteria["q"],
+        status=criteria["status"],
+        os_type=criteria["os"],
+        kind=criteria["kind"],
+        sort=criteria["sort"],
+    )
+    page = selectors.paginate(images, request.GET.get("page"))
+    selectors.attach_progress(page.object_list)
+    live_ids = [i.pk for i in page.object_list if i.live]
+    context = {
+        "form": form,
+        "criteria": criteria,
+        "page": page,
+        "filtered": any(criteria[k] for k in ("q", "status", "os", "kind")),
+        "live_ids": live_ids,
+        "heartbeats": selectors.freshness(),
+        "can_manage": can_manage(request.user),
+        "nav": "list",
+        **_live_context(),
+    }
+    return render(request, "images/list.html", context)
+
+
+@require_GET
+@login_required_live
+def image_list_live(request):
+    """ONE request per interval for the whole list: the watched rows, swapped out of band.
+
+    The answer always re-renders every row asked for (so a row that just finished shows its
+    final state once) and a new poller carrying only the ids still live; with none left the
+    poller has no trigger and the page stops asking.
+    """
+    ids = _parse_ids(request.GET.get("ids", ""))
+    images = selectors.live_images(ids)
+    context = {
+        "images": images,
+        "live_ids": [i.pk for i in images if i.live],
+        "can_manage": can_manage(request.user),
+        **_live_context(),
+    }
+    return render(request, "images/partials/list_live.html", context)
+
+
+def _parse_ids(raw: str) -> list[int]:
+    ids = []
+    for part in raw.split(","):
+        part = part.strip()
+        if part.isdigit() and len(part) < 19:
+            ids.append(int(part))
+    return list(dict.fromkeys(ids))[: selectors.LIVE_MAX_IDS]
+
+
+@require_POST
+@manager_required
+def refresh(request):
+    request_refresh(user=request.user)
+    messages.success(request, "A full sync with Contabo and fresh quota figures were requested.")
+    return redirect(_safe_next(request) or "images:list")
+
+
+def _safe_next(request) -> str:
+    """Back to the list with the user's filters, never to another host."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return ""
+
+
+# --- detail -------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def image_detail(request, pk: int):
+    image = _get_image(pk)
+    context = {
+        "image": image,
+        "events": selectors.image_events(image),
+        "can_manage": can_manage(request.user),
+        **_live_context(),
+    }
+    return render(request, "images/detail.html", context)
+
+
+@require_GET
+@login_required_live
+def image_detail_live(request, pk: int):
+    """The detail page's status panel; polls itself only while the image is live."""
+    image = _get_image(pk)
+    context = {"image": image, "can_manage": can_manage(request.user), **_live_context()}
+    return render(request, "images/partials/detail_live.html", context)
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def upload(request):
+    form = UploadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        image = request_upload(user=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"“{image.name}” is queued for download by Contabo; progress shows below.",
+        )
+        return redirect("images:detail", pk=image.pk)
+    snapshot = selectors.latest_quota()
+    in_flight = selectors.in_flight_totals()
+    context = {
+        "nav": "upload",
+        "form": form,
+        "snapshot": snapshot,
+        "in_flight": in_flight,
+        "quota_left": selectors.quota_left(snapshot, in_flight["remaining_mb"]),
+    }
+    return render(request, "images/upload.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def rename(request, pk: int):
+    image = _get_image(pk)
+    initial = {
+        "name": image.pending_name if image.pending_name is not None else image.name,
+        "description": (
+            image.pending_description
+            if image.pending_description is not None
+            else image.description
+        ),
+    }
+    form = RenameForm(request.POST or None, initial=initial)
+    refusal = _refusal(image)
+    if request.method == "POST":
+        if refusal is None and form.is_valid():
+            try:
+                request_rename(image, user=request.user, **form.cleaned_data)
+            except NotAllowed as exc:
+                refusal = str(exc)
+            else:
+                messages.success(
+                    request, f"Renaming “{image.name}” to “{form.cleaned_data['name']}”."
+                )
+                return redirect("images:detail", pk=image.pk)
+        if refusal:
+            messages.error(request, refusal)
+    status = 409 if request.method == "POST" and refusal else 200
+    if request.method == "POST" and form.errors:
+        status = 400
+    context = {"image": image, "form": form, "refusal": refusal}
+    return render(request, "images/rename.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def delete(request, pk: int):
+    image = _get_image(pk)
+    refusal = _refusal(image)
+    if request.method == "POST":
+        if refusal is None:
+            try:
+                request_delete(image, user=request.user)
+            except NotAllowed as exc:
+                refusal = str(exc)
+            else:
+                messages.success(request, f"Deleting “{image.name}” at Contabo.")
+                return redirect("images:detail", pk=image.pk)
+        messages.error(request, refusal)
+    status = 409 if request.method == "POST" and refusal else 200
+    return render(
+        request, "images/delete.html", {"image": image, "refusal": refusal}, status=status
+    )
+
+
+def _refusal(image: Image) -> str | None:
+    """Why this image cannot be renamed or deleted right now, in the service's words."""
+    try:
+        check_changeable(image)
+    except NotAllowed as exc:
+        return str(exc)
+    return None
+
+
+# --- quota --------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def stats(request):
+    snapshot = selectors.latest_quota()
+    in_flight = selectors.in_flight_totals()
+    context = {
+        "nav": "stats",
+        "snapshot": snapshot,
+        "history": selectors.quota_history(),
+        "largest": selectors.largest_images(),
+        "in_flight": in_flight,
+        "quota_left": selectors.quota_left(snapshot, in_flight["remaining_mb"]),
+        "heartbeats": selectors.freshness(),
+    }
+    if snapshot:
+        percent = snapshot.used_percent
+        context["used_percent"] = percent
+        context["full"] = percent >= 100 or snapshot.free_mb <= 0
+        context["warning"] = percent >= 80 and not context["full"]
+    return render(request, "images/stats.html", context)
