@@ -1,0 +1,132 @@
+"""Live progress: one request per interval for the whole page, stopping when nothing moves."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from images.models import Image, Status
+from tests.pages.factories import make_downloading, make_image
+
+pytestmark = pytest.mark.django_db
+LIVE = reverse("images:list_live")
+
+
+def poller(html: str) -> str:
+    match = re.search(r'<div id="live-poller"[^>]*>', html)
+    assert match, "no poller"
+    return match.group(0)
+
+
+def row_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr id="image-(\d+)"', html)]
+
+
+def test_list_with_in_flight_rows_has_one_poller_for_them(viewer_client, settings):
+    settings.PAGE_REFRESH_SECONDS = 2
+    ready = make_image(name="ready")
+    a = make_downloading(name="a")
+    b = make_image(name="b", status=Status.QUEUED)
+    html = viewer_client.get(reverse("images:list")).content.decode()
+    tag = poller(html)
+    ids = re.search(r"\?ids=([\d,]+)", tag).group(1).split(",")
+    assert sorted(map(int, ids)) == sorted([a.pk, b.pk])
+    assert str(ready.pk) not in ids
+    assert 'hx-trigger="every 2000ms"' in tag
+    assert 'hx-swap="none"' in tag
+    # One poller for the page, not one per row.
+    assert html.count("hx-get=") == 1
+
+
+def test_list_without_in_flight_rows_does_not_poll(viewer_client):
+    make_image(name="ready")
+    make_image(name="failed", status=Status.FAILED)
+    tag = poller(viewer_client.get(reverse("images:list")).content.decode())
+    assert "hx-trigger" not in tag
+    assert "hx-get" not in tag
+
+
+def test_fragment_returns_only_the_watched_rows_out_of_band(viewer_client):
+    a = make_downloading(name="a", size_mb=1000, done_mb=250)
+    b = make_downloading(name="b")
+    make_image(name="other")
+    response = viewer_client.get(LIVE, {"ids": f"{a.pk},{b.pk}"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert row_ids(html) == [a.pk, b.pk]
+    assert html.count('hx-swap-oob="true"') == 3  # two rows and the poller
+    assert "<html" not in html  # a fragment, not a page
+    assert "25%" in html
+    tag = poller(html)
+    assert "hx-trigger" in tag
+    assert f"ids={a.pk},{b.pk}" in tag
+
+
+def test_fragment_sends_a_finished_row_once_then_drops_it(viewer_client):
+    a = make_downloading(name="a")
+    b = make_downloading(name="b")
+    Image.objects.filter(pk=a.pk).update(status=Status.DOWNLOADED, uploaded_size_mb=2000)
+    html = viewer_client.get(LIVE, {"ids": f"{a.pk},{b.pk}"}).content.decode()
+    assert row_ids(html) == [a.pk, b.pk]
+    assert "Ready" in html  # a's final state replaces its progress bar
+    tag = poller(html)
+    assert f"ids={b.pk}" in tag
+    assert f"{a.pk}," not in tag
+
+
+def test_fragment_stops_polling_when_nothing_is_in_flight(viewer_client):
+    a = make_downloading(name="a")
+    Image.objects.filter(pk=a.pk).update(status=Status.FAILED, error_message="boom")
+    html = viewer_client.get(LIVE, {"ids": str(a.pk)}).content.decode()
+    tag = poller(html)
+    assert "hx-trigger" not in tag
+    assert "hx-get" not in tag
+    assert "Failed" in html
+
+
+def test_fragment_ignores_junk_ids_and_caps_the_count(viewer_client):
+    a = make_downloading(name="a")
+    junk = ",".join(["x", "-1", "", "99999999", str(a.pk), str(a.pk)] + ["1"] * 500)
+    response = viewer_client.get(LIVE, {"ids": junk})
+    assert response.status_code == 200
+    assert row_ids(response.content.decode()) == [a.pk]
+
+
+def test_fragment_with_no_ids_is_an_idle_poller(viewer_client):
+    html = viewer_client.get(LIVE).content.decode()
+    assert row_ids(html) == []
+    assert "hx-trigger" not in poller(html)
+
+
+def test_deleting_rows_are_watched_until_confirmed(viewer_client):
+    a = make_image(name="going", status=Status.DELETING)
+    tag = poller(viewer_client.get(reverse("images:list")).content.decode())
+    assert f"ids={a.pk}" in tag
+
+
+def test_detail_polls_itself_only_while_in_flight(viewer_client, settings):
+    settings.PAGE_REFRESH_SECONDS = 1.5
+    a = make_downloading(name="a", size_mb=1000, done_mb=100)
+    html = viewer_client.get(reverse("images:detail", args=[a.pk])).content.decode()
+    panel = re.search(r'<section id="live-status"[^>]*>', html).group(0)
+    assert f'hx-get="{reverse("images:detail_live", args=[a.pk])}"' in panel
+    assert 'hx-trigger="every 1500ms"' in panel
+
+    fragment = viewer_client.get(reverse("images:detail_live", args=[a.pk])).content.decode()
+    assert fragment.lstrip().startswith('<section id="live-status"')
+    assert "10%" in fragment
+    assert "hx-trigger" in fragment
+
+    Image.objects.filter(pk=a.pk).update(status=Status.DOWNLOADED, uploaded_size_mb=1000)
+    fragment = viewer_client.get(reverse("images:detail_live", args=[a.pk])).content.decode()
+    assert "Ready" in fragment
+    assert "hx-trigger" not in fragment
+
+
+def test_pages_carry_the_retry_notice_and_htmx_from_static(viewer_client):
+    html = viewer_client.get(reverse("images:list")).content.decode()
+    assert 'id="live-notice"' in html
+    assert "Live updates paused — retrying" in html
+    assert "/static/js/htmx-2.0.10.min.js" in html
+    assert "/static/js/live.js" in html
+    assert "https://" not in re.sub(r'href="https://example.com[^"]*"', "", html)  # no CDN
