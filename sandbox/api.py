@@ -24,15 +24,12 @@ _SUMMARY_FIELDS = ("tenantId", "customerId", "imageId")
 
 
 def check_headers(request: Request) -> None:
-    """x-request-id is required and must match the spec's pattern; x-trace-id may not be empty."""
+    """x-request-id is required and must match the spec's pattern (x-trace-id is free-form)."""
     request_id = request.headers.get("x-request-id")
     if request_id is None:
         raise ApiError(400, "Missing required header x-request-id (a UUID4)")
     if not REQUEST_ID.match(request_id):
         raise ApiError(400, "Header x-request-id must be a UUID4")
-    trace_id = request.headers.get("x-trace-id")
-    if trace_id is not None and not trace_id.strip():
-        raise ApiError(400, "Header x-trace-id must not be empty")
 
 
 # -- query parsing -----------------------------------------------------------------------
@@ -59,6 +56,8 @@ def _positive_int(request: Request, name: str, default: int) -> int:
 def _order_by(request: Request) -> tuple[tuple[str, bool], ...]:
     order = []
     for value in request.query.get("orderBy", []):
+        if not value:
+            continue  # an empty orderBy asks for no particular order
         field, _, direction = value.partition(":")
         if field not in COLUMNS:
             fields = ", ".join(COLUMNS)

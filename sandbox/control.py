@@ -1,5 +1,6 @@
 """The sandbox's own control API under `/_sandbox/` (not part of Contabo's spec, no auth)."""
 
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -70,7 +71,9 @@ def seed(app: "App", request: Request) -> Response:
     count = body.pop("count", None)
     if isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= MAX_SEED:
         raise ApiError(400, f"count must be an integer between 1 and {MAX_SEED}")
-    fields = _fields(body, FORCEABLE)
+    fields = _fields(body, {**FORCEABLE, "imageId": str})
+    if "imageId" in fields and count != 1:
+        raise ApiError(400, "imageId can only be chosen when seeding one image")
     prefix = fields.pop("name", "seeded-image")
     template = new_image(
         tenantId=app.settings.tenant_id,
@@ -96,7 +99,10 @@ def seed(app: "App", request: Request) -> Response:
         if "uploadedSizeMb" not in fields:
             image["uploadedSizeMb"] = image["sizeMb"] if image["status"] == "downloaded" else 0
         images.append(image)
-    app.store.insert_many(images)
+    try:
+        app.store.insert_many(images)
+    except sqlite3.IntegrityError:
+        raise ApiError(409, "An image with this imageId already exists") from None
     app.faults.raise_quota_to(app.store.custom_usage()[1])
     ids = [image["imageId"] for image in images[:RETURNED_IDS]]
     return Response.json(201, {"count": count, "imageIds": ids})
