@@ -193,6 +193,11 @@ def image_detail(pk: int) -> Image:
     return image
 
 
+def needs_watching(image: Image) -> bool:
+    """A detail page keeps refreshing while a download, a delete or a rename is pending."""
+    return image.status in LIVE or image.pending_name is not None
+
+
 def image_events(image: Image, limit: int = 100) -> list[AuditEvent]:
     return list(image.events.select_related("actor").order_by("-at", "-id")[:limit])
 

@@ -147,26 +147,29 @@ def _safe_next(request) -> str:
 # --- detail -------------------------------------------------------------------------------------
 
 
-@require_GET
-@login_required
-def image_detail(request, pk: int):
+def _detail_context(request, pk: int) -> dict:
     image = _get_image(pk)
-    context = {
+    return {
         "image": image,
         "events": selectors.image_events(image),
+        "watch": selectors.needs_watching(image),
         "can_manage": can_manage(request.user),
         **_live_context(),
     }
-    return render(request, "images/detail.html", context)
+
+
+@require_GET
+@login_required
+def image_detail(request, pk: int):
+    return render(request, "images/detail.html", _detail_context(request, pk))
 
 
 @require_GET
 @login_required_live
 def image_detail_live(request, pk: int):
-    """The detail page's status panel; polls itself only while the image is live."""
-    image = _get_image(pk)
-    context = {"image": image, "can_manage": can_manage(request.user), **_live_context()}
-    return render(request, "images/partials/detail_live.html", context)
+    """The detail page's body, re-rendered in one request per interval while anything is
+    pending (download, delete, rename); without a trigger once it settles, so polling stops."""
+    return render(request, "images/partials/detail_body.html", _detail_context(request, pk))
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -265,12 +268,13 @@ def _refusal(image: Image) -> str | None:
 @require_GET
 @login_required
 def stats(request):
-    snapshot = selectors.latest_quota()
+    history = selectors.quota_history()
+    snapshot = history[-1] if history else None
     in_flight = selectors.in_flight_totals()
     context = {
         "nav": "stats",
         "snapshot": snapshot,
-        "history": selectors.quota_history(),
+        "history": history,
         "largest": selectors.largest_images(),
         "in_flight": in_flight,
         "quota_left": selectors.quota_left(snapshot, in_flight["remaining_mb"]),

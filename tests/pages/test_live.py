@@ -108,12 +108,14 @@ def test_detail_polls_itself_only_while_in_flight(viewer_client, settings):
     settings.PAGE_REFRESH_SECONDS = 1.5
     a = make_downloading(name="a", size_mb=1000, done_mb=100)
     html = viewer_client.get(reverse("images:detail", args=[a.pk])).content.decode()
-    panel = re.search(r'<section id="live-status"[^>]*>', html).group(0)
-    assert f'hx-get="{reverse("images:detail_live", args=[a.pk])}"' in panel
-    assert 'hx-trigger="every 1500ms"' in panel
+    body = re.search(r'<div id="detail-body"[^>]*>', html).group(0)
+    assert f'hx-get="{reverse("images:detail_live", args=[a.pk])}"' in body
+    assert 'hx-trigger="every 1500ms"' in body
+    assert html.count("hx-get=") == 1
 
     fragment = viewer_client.get(reverse("images:detail_live", args=[a.pk])).content.decode()
-    assert fragment.lstrip().startswith('<section id="live-status"')
+    assert fragment.lstrip().startswith('<div id="detail-body"')
+    assert "<html" not in fragment
     assert "10%" in fragment
     assert "hx-trigger" in fragment
 
@@ -121,6 +123,16 @@ def test_detail_polls_itself_only_while_in_flight(viewer_client, settings):
     fragment = viewer_client.get(reverse("images:detail_live", args=[a.pk])).content.decode()
     assert "Ready" in fragment
     assert "hx-trigger" not in fragment
+
+
+def test_detail_polls_while_a_rename_is_pending(viewer_client):
+    a = make_image(name="old", pending_name="new", pending_description="")
+    fragment = viewer_client.get(reverse("images:detail_live", args=[a.pk])).content.decode()
+    assert "hx-trigger" in fragment
+    Image.objects.filter(pk=a.pk).update(name="new", pending_name=None)
+    fragment = viewer_client.get(reverse("images:detail_live", args=[a.pk])).content.decode()
+    assert "hx-trigger" not in fragment
+    assert '<h1 class="break" id="image-title">new</h1>' in fragment
 
 
 def test_pages_carry_the_retry_notice_and_htmx_from_static(viewer_client):
