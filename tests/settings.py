@@ -1,4 +1,4 @@
-"""Test settings: the project's own, with state under var/test/ and a free port for the sandbox.
+"""Test settings: the project's own, with state under var/test/run-PID/ and a free sandbox port.
 
 Worker processes started by the tests use this module too, with DATABASE_URL pointing at the
 test database.
@@ -15,7 +15,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-os.environ.setdefault("DASHBOARD_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var/test"))
+# Each test run gets its own database file and broker folder, so two runs never share a queue.
+_RUN_DIR = Path(__file__).resolve().parent.parent / "var" / "test" / f"run-{os.getpid()}"
+os.environ.setdefault("DASHBOARD_VAR_DIR", str(_RUN_DIR))
 os.environ.setdefault("SANDBOX_PORT", str(_free_port()))
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 os.environ.pop("CONTABO_CLIENT_ID", None)  # tests always talk to the sandbox
