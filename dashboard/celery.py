@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
@@ -34,3 +35,10 @@ def _schedule(sender: Celery, **_kwargs) -> None:
             "schedule": settings.SWEEP_INTERVAL_SECONDS,
         },
     }
+
+
+@beat_init.connect
+def _sync_on_start(sender, **_kwargs) -> None:
+    """The one beat asks for a full sync and fresh stats at start, so pages fill at once."""
+    app.send_task("images.tasks.sync_images")
+    app.send_task("images.tasks.refresh_stats")
