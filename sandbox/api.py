@@ -17,6 +17,7 @@ REQUEST_ID = re.compile(
 )
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
+INT64_MAX = 2**63 - 1  # page and size are `format: int64`
 _INTEGER = re.compile(r"^[+-]?\d{1,19}$")
 _SEARCH_SEPARATOR = re.compile(r"\s+or\s+", re.IGNORECASE)
 _LIST_PARAMS = ("size", "orderBy", "name", "standardImage", "search")
@@ -48,8 +49,8 @@ def _positive_int(request: Request, name: str, default: int) -> int:
     raw = _single(request, name)
     if raw is None:
         return default
-    if not _INTEGER.match(raw) or int(raw) < 1:
-        raise ApiError(400, f"Query parameter {name} must be an integer >= 1")
+    if not _INTEGER.match(raw) or not 1 <= int(raw) <= INT64_MAX:
+        raise ApiError(400, f"Query parameter {name} must be an int64 >= 1")
     return int(raw)
 
 

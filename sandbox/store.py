@@ -245,17 +245,21 @@ class Store:
             for term in query.search_terms:
                 params += [_like(term), _like(term)]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        order = [f"{_SORT_EXPRESSIONS[f]} {'DESC' if d else 'ASC'}" for f, d in query.order_by]
+        terms = [(_SORT_EXPRESSIONS[f], "DESC" if d else "ASC") for f, d in query.order_by]
         # The tie-breaker follows the last direction so SQLite can walk one index.
         last_descending = bool(query.order_by) and query.order_by[-1][1]
-        order.append("id DESC" if last_descending else "id ASC")
+        terms.append(("id", "DESC" if last_descending else "ASC"))
+        inner = ", ".join(f"{expression} {direction}" for expression, direction in terms)
+        outer = ", ".join(f"images.{expression} {direction}" for expression, direction in terms)
         offset = (query.page - 1) * query.size
         with self._lock:
             total = self._db.execute(f"SELECT COUNT(*) FROM images{clause}", params).fetchone()[0]  # noqa: S608
             if offset >= total:
                 return [], total
+            # Sort and skip over ids only, then fetch the page's rows (a "deferred join").
             rows = self._db.execute(
-                f"SELECT * FROM images{clause} ORDER BY {', '.join(order)} LIMIT ? OFFSET ?",  # noqa: S608
+                f"SELECT images.* FROM (SELECT id FROM images{clause} ORDER BY {inner} "  # noqa: S608
+                f"LIMIT ? OFFSET ?) AS page JOIN images ON images.id = page.id ORDER BY {outer}",
                 (*params, query.size, offset),
             ).fetchall()
         return [_row_to_image(row) for row in rows], total
