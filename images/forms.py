@@ -115,11 +115,11 @@ class RenameForm(forms.Form):
 
 
 STATUS_FILTERS = [
-    ("", "Active (hide deleted)"),
-    ("all", "All, including deleted"),
+    ("", "Active"),
+    ("all", "All, incl. deleted"),
     *Status.choices,
 ]
-KIND_FILTERS = [("", "Standard and custom"), ("custom", "Custom"), ("standard", "Standard")]
+KIND_FILTERS = [("", "Any kind"), ("custom", "Custom"), ("standard", "Standard")]
 OS_FILTERS = [("", "Any OS"), *OsType.choices]
 SORT_CHOICES = [(key, key) for name in SORTS for key in (name, f"-{name}")]
 

@@ -234,7 +234,7 @@ def quota_left(snapshot: QuotaSnapshot | None, pending_mb: float) -> float | Non
 def largest_images(limit: int = 10) -> list[Image]:
     return list(
         Image.objects.only("id", "name", "size_mb", "status", "os_type", "version", "standard")
-        .filter(standard=False)
+        .filter(standard=False, size_mb__gt=0)
         .exclude(status__in=HIDDEN)
         .order_by("-size_mb", "pk")[:limit]
     )

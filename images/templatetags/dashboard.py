@@ -1,7 +1,9 @@
 """Presentation helpers: human sizes, durations, status badges, sortable headers, SVG charts."""
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from images.models import Status
 
@@ -41,6 +43,16 @@ def human_mb(value) -> str:
     if mb < 1024 * 1024:
         return f"{mb / 1024:.1f} GB"
     return f"{mb / 1024 / 1024:.2f} TB"
+
+
+@register.filter
+def ago(value) -> str:
+    """'just now', '3 minutes ago', '2 days ago'."""
+    if not value:
+        return "never"
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value)} ago"
 
 
 @register.filter
@@ -106,9 +118,9 @@ def sort_header(context, key: str, label: str, css: str = "") -> dict:
 
 
 @register.inclusion_tag("images/partials/usage_chart.html")
-def usage_chart(snapshots, width: int = 640, height: int = 200) -> dict:
+def usage_chart(snapshots, width: int = 480, height: int = 200) -> dict:
     """An area chart of used MB (and a line for the total) over the last snapshots."""
-    pad_left, pad_right, pad_top, pad_bottom = 56, 12, 12, 28
+    pad_left, pad_right, pad_top, pad_bottom = 70, 12, 12, 30
     inner_w, inner_h = width - pad_left - pad_right, height - pad_top - pad_bottom
     points = [(s.taken_at, s.used_mb, s.total_mb) for s in snapshots]
     if len(points) < 2:
