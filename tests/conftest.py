@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.stack",
+    "tests.fixtures.browser",
 ]
