@@ -33,3 +33,8 @@ test: lint
 
 clean:
 	rm -rf var $(VENV)
+
+# PNGs of every page at 1280 and 375 px into docs/screenshots/, from demo data seeded into the
+# throwaway test database (tests/e2e/screenshots.py; needs /usr/bin/chromium).
+screenshots: setup
+	$(VENV)/bin/pytest tests/e2e/screenshots.py -q -p no:cacheprovider

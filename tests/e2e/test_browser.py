@@ -71,7 +71,8 @@ def test_upload_watch_rename_delete_and_quota(page, site, log_in, worker, contab
     # Quota page, with figures fetched by the worker after the download and the delete.
     page.get_by_role("link", name="Quota").click()
     expect(page.get_by_role("heading", name="Quota")).to_be_visible()
-    expect(page.get_by_text("Custom images")).to_be_visible()
+    expect(page.get_by_text("Custom images", exact=True)).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile(r"% used"))).to_be_visible()
 
     # A viewer sees no actions and is refused the delete page.
     page.get_by_role("button", name="Log out").click()
