@@ -23,28 +23,51 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, str]:
     add("--port", type=int, default=defaults.port)
     add("--state", default=defaults.state, help="SQLite file holding the state")
     add("--quota-mb", type=float, default=defaults.quota_mb, help="custom image storage")
-    add("--bandwidth-mbps", type=float, default=defaults.bandwidth_mbps,
-        help="MB/s per download; 0 = unthrottled")
+    add(
+        "--bandwidth-mbps",
+        type=float,
+        default=defaults.bandwidth_mbps,
+        help="MB/s per download; 0 = unthrottled",
+    )
     add("--token-lifetime", type=int, default=defaults.token_lifetime_s, help="seconds")
-    add("--refresh-token-lifetime", type=int, default=defaults.refresh_token_lifetime_s,
-        help="seconds")
+    add(
+        "--refresh-token-lifetime",
+        type=int,
+        default=defaults.refresh_token_lifetime_s,
+        help="seconds",
+    )
     add("--latency-ms", type=float, default=defaults.latency_ms, help="added to every API answer")
-    add("--error-rate", type=float, default=defaults.error_rate,
-        help="share of API answers that are 500/503")
-    add("--rate-limit-rate", type=float, default=defaults.rate_limit_rate,
-        help="share of API answers that are 429")
+    add(
+        "--error-rate",
+        type=float,
+        default=defaults.error_rate,
+        help="share of API answers that are 500/503",
+    )
+    add(
+        "--rate-limit-rate",
+        type=float,
+        default=defaults.rate_limit_rate,
+        help="share of API answers that are 429",
+    )
     add("--retry-after", type=int, default=defaults.retry_after_s, help="Retry-After of a 429")
     add("--download-mode", choices=DOWNLOAD_MODES, default=defaults.download_mode)
-    add("--stall-timeout", type=float, default=defaults.stall_timeout_s,
-        help="seconds without data before a download fails as stalled")
+    add(
+        "--stall-timeout",
+        type=float,
+        default=defaults.stall_timeout_s,
+        help="seconds without data before a download fails as stalled",
+    )
     add("--client-id", default=defaults.client_id)
     add("--client-secret", default=defaults.client_secret)
     add("--username", default=defaults.username)
     add("--password", default=defaults.password)
     add("--tenant-id", choices=("DE", "INT"), default=defaults.tenant_id)
     add("--customer-id", default=defaults.customer_id)
-    add("--allow-remote-control", action="store_true",
-        help="let non-loopback clients use /_sandbox/ (only matters with a public --host)")
+    add(
+        "--allow-remote-control",
+        action="store_true",
+        help="let non-loopback clients use /_sandbox/ (only matters with a public --host)",
+    )
     add("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     args = parser.parse_args(argv)
     settings = Settings(

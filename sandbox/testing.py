@@ -66,8 +66,16 @@ class SandboxServer:
         if self._process is not None:
             return self
         command = [
-            sys.executable, "-m", "sandbox", "--host", self.host, "--port", str(self.port),
-            "--state", str(self.state), *self._args,
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--state",
+            str(self.state),
+            *self._args,
         ]
         self.state.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
@@ -160,11 +168,15 @@ class SandboxServer:
 
     def access_token(self) -> str:
         """A fresh access token from the password grant."""
-        form = urllib.parse.urlencode({
-            "grant_type": "password", "client_id": self.client_id,
-            "client_secret": self.client_secret, "username": self.username,
-            "password": self.password,
-        }).encode()
+        form = urllib.parse.urlencode(
+            {
+                "grant_type": "password",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "username": self.username,
+                "password": self.password,
+            }
+        ).encode()
         request = urllib.request.Request(self.token_url, data=form)  # noqa: S310
         with _NO_PROXY.open(request, timeout=30) as response:
             return json.loads(response.read())["access_token"]

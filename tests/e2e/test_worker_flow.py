@@ -99,9 +99,16 @@ def test_two_workers_share_uploads_and_create_each_image_once(stack, contabo, ap
         tasks.submit_upload.delay(image.pk)
 
     def all_downloaded():
-        return Image.objects.filter(status=Status.DOWNLOADED).count() == len(images)
+        return Image.objects.filter(standard=False, status=Status.DOWNLOADED).count() == len(images)
 
-    wait_for(all_downloaded, timeout=90, interval=0.2, message="all uploads to finish")
+    wait_for(
+        all_downloaded,
+        timeout=90,
+        interval=0.2,
+        message=lambda: (
+            f"all uploads to finish: {list(Image.objects.values_list('status', 'error_message'))}"
+        ),
+    )
     names = sorted(i.name for i in api.iter_images(standard_image=False))
     assert names == sorted(i.name for i in images), "exactly one remote image per upload"
     received = [w.log().count("images.tasks.submit_upload") for w in (first, second)]

@@ -35,8 +35,14 @@ def test_password_grant_returns_a_keycloak_token_response(sandbox):
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {
-        "access_token", "expires_in", "refresh_expires_in", "refresh_token", "token_type",
-        "not-before-policy", "session_state", "scope",
+        "access_token",
+        "expires_in",
+        "refresh_expires_in",
+        "refresh_token",
+        "token_type",
+        "not-before-policy",
+        "session_state",
+        "scope",
     }
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 300
@@ -60,10 +66,16 @@ def test_client_credentials_may_come_as_http_basic(sandbox):
 
 def test_refresh_grant_issues_a_new_working_token(sandbox):
     first = requests.post(sandbox.token_url, data=_password_form(sandbox), timeout=10).json()
-    response = requests.post(sandbox.token_url, timeout=10, data={
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"],
-        "client_id": sandbox.client_id, "client_secret": sandbox.client_secret,
-    })
+    response = requests.post(
+        sandbox.token_url,
+        timeout=10,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            "client_id": sandbox.client_id,
+            "client_secret": sandbox.client_secret,
+        },
+    )
     assert response.status_code == 200, response.text
     refreshed = response.json()
     assert refreshed["session_state"] == first["session_state"]
@@ -80,12 +92,24 @@ def test_token_errors_are_keycloak_style(sandbox):
         (post(_password_form(sandbox, password="wrong")), 401, "invalid_grant"),
         (post(_password_form(sandbox, username="nobody@example.com")), 401, "invalid_grant"),
         (post(_password_form(sandbox, client_secret="wrong")), 401, "invalid_client"),
-        (post(_password_form(sandbox, grant_type="client_credentials")), 400,
-         "unsupported_grant_type"),
+        (
+            post(_password_form(sandbox, grant_type="client_credentials")),
+            400,
+            "unsupported_grant_type",
+        ),
         (post(_password_form(sandbox, grant_type=None)), 400, "invalid_request"),
-        (post({"grant_type": "refresh_token", "refresh_token": "not.a.jwt",
-               "client_id": sandbox.client_id, "client_secret": sandbox.client_secret}),
-         400, "invalid_grant"),
+        (
+            post(
+                {
+                    "grant_type": "refresh_token",
+                    "refresh_token": "not.a.jwt",
+                    "client_id": sandbox.client_id,
+                    "client_secret": sandbox.client_secret,
+                }
+            ),
+            400,
+            "invalid_grant",
+        ),
     ]
     for response, status, error in cases:
         assert response.status_code == status, response.text
@@ -96,10 +120,16 @@ def test_token_errors_are_keycloak_style(sandbox):
 
 def test_access_token_is_not_a_refresh_token(sandbox):
     tokens = requests.post(sandbox.token_url, data=_password_form(sandbox), timeout=10).json()
-    response = requests.post(sandbox.token_url, timeout=10, data={
-        "grant_type": "refresh_token", "refresh_token": tokens["access_token"],
-        "client_id": sandbox.client_id, "client_secret": sandbox.client_secret,
-    })
+    response = requests.post(
+        sandbox.token_url,
+        timeout=10,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["access_token"],
+            "client_id": sandbox.client_id,
+            "client_secret": sandbox.client_secret,
+        },
+    )
     assert response.status_code == 400
     api = Api(sandbox)
     api.token = tokens["refresh_token"]

@@ -36,14 +36,16 @@ def _accept(operation_id: str, *statuses: str) -> dict:
     }
 
 
-CONFIG = SchemathesisConfig.from_dict({
-    "generation": {"mode": "all", "max-examples": 30},
-    "checks": {"status_code_conformance": {"enabled": False}},
-    "operations": [
-        _accept("retrieveImageList", "400"),
-        _accept("createCustomImage", "402", "415"),
-    ],
-})
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "generation": {"mode": "all", "max-examples": 30},
+        "checks": {"status_code_conformance": {"enabled": False}},
+        "operations": [
+            _accept("retrieveImageList", "400"),
+            _accept("createCustomImage", "402", "415"),
+        ],
+    }
+)
 schema = schemathesis.openapi.from_path(SPEC, config=CONFIG)
 
 

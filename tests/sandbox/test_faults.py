@@ -10,9 +10,15 @@ from tests.sandbox.conftest import IMAGES, Api
 
 def test_faults_start_from_the_command_line_defaults(sandbox):
     assert sandbox.faults() == {
-        "latency_ms": 0, "error_rate": 0, "rate_limit_rate": 0, "retry_after_s": 1,
-        "token_lifetime_s": 300, "download_mode": "normal", "bandwidth_mbps": 1000,
-        "stall_timeout_s": 30, "quota_mb": 102400,
+        "latency_ms": 0,
+        "error_rate": 0,
+        "rate_limit_rate": 0,
+        "retry_after_s": 1,
+        "token_lifetime_s": 300,
+        "download_mode": "normal",
+        "bandwidth_mbps": 1000,
+        "stall_timeout_s": 30,
+        "quota_mb": 102400,
     }
 
 
@@ -28,8 +34,10 @@ def test_error_rate_answers_500_or_503(sandbox, api):
     statuses = {api.get(IMAGES).status_code for _ in range(20)}
     assert statuses <= {500, 503} and statuses
     response = api.get(IMAGES)
-    assert response.json() == {"statusCode": response.status_code, "message": response.json()[
-        "message"]}
+    assert response.json() == {
+        "statusCode": response.status_code,
+        "message": response.json()["message"],
+    }
 
 
 def test_rate_limit_rate_answers_429_with_retry_after(sandbox, api):
@@ -49,8 +57,10 @@ def test_partial_error_rate_lets_some_answers_through(sandbox, api):
 def test_token_lifetime_applies_to_new_tokens(sandbox):
     sandbox.set_faults(token_lifetime_s=42)
     form = {
-        "grant_type": "password", "client_id": sandbox.client_id,
-        "client_secret": sandbox.client_secret, "username": sandbox.username,
+        "grant_type": "password",
+        "client_id": sandbox.client_id,
+        "client_secret": sandbox.client_secret,
+        "username": sandbox.username,
         "password": sandbox.password,
     }
     assert requests.post(sandbox.token_url, data=form, timeout=10).json()["expires_in"] == 42
@@ -66,10 +76,17 @@ def test_bandwidth_knob_throttles_downloads(sandbox, api):
     assert time.perf_counter() - started >= 0.4  # 1 MB at 2 MB/s
 
 
-@pytest.mark.parametrize("changes", [
-    {"error_rate": 2}, {"latency_ms": -1}, {"download_mode": "sideways"},
-    {"token_lifetime_s": 0}, {"nonsense": 1}, {"error_rate": "0.5"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"error_rate": 2},
+        {"latency_ms": -1},
+        {"download_mode": "sideways"},
+        {"token_lifetime_s": 0},
+        {"nonsense": 1},
+        {"error_rate": "0.5"},
+    ],
+)
 def test_invalid_knobs_are_refused(sandbox, changes):
     with pytest.raises(RuntimeError, match="400"):
         sandbox.set_faults(**changes)
@@ -85,8 +102,13 @@ def test_calls_are_counted_per_operation_and_reset(sandbox, api):
     api.request("DELETE", f"{IMAGES}/{image_id}")
     api.request("POST", IMAGES, json={})
     assert sandbox.calls() == {
-        "retrieveImageList": 2, "retrieveImage": 1, "createCustomImage": 1, "updateImage": 1,
-        "deleteImage": 1, "retrieveCustomImagesStats": 1, "token": 1,
+        "retrieveImageList": 2,
+        "retrieveImage": 1,
+        "createCustomImage": 1,
+        "updateImage": 1,
+        "deleteImage": 1,
+        "retrieveCustomImagesStats": 1,
+        "token": 1,
     }
     assert set(sandbox.reset_calls().values()) == {0}
 
@@ -117,7 +139,9 @@ def test_force_overwrites_fields(sandbox, api):
     assert forced["status"] == "error"
     image = api.image(image_id)
     assert (image["status"], image["errorMessage"], image["uploadedSizeMb"]) == (
-        "error", "disk on fire", 3,
+        "error",
+        "disk on fire",
+        3,
     )
     with pytest.raises(RuntimeError, match="404"):
         sandbox.force("nope", status="error")

@@ -8,10 +8,22 @@ from tests.sandbox.conftest import IMAGES, wait_for
 
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 IMAGE_FIELDS = {
-    "imageId": str, "tenantId": str, "customerId": str, "name": str, "description": str,
-    "url": str, "sizeMb": (int, float), "uploadedSizeMb": (int, float), "osType": str,
-    "version": str, "format": str, "status": str, "errorMessage": str, "standardImage": bool,
-    "creationDate": str, "lastModifiedDate": str,
+    "imageId": str,
+    "tenantId": str,
+    "customerId": str,
+    "name": str,
+    "description": str,
+    "url": str,
+    "sizeMb": (int, float),
+    "uploadedSizeMb": (int, float),
+    "osType": str,
+    "version": str,
+    "format": str,
+    "status": str,
+    "errorMessage": str,
+    "standardImage": bool,
+    "creationDate": str,
+    "lastModifiedDate": str,
 }
 UBUNTU = "3f184ab8-a600-4e7c-8c9b-3413e21a3752"  # a seeded standard image
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -46,7 +58,10 @@ def test_every_operation_requires_a_valid_x_request_id(sandbox, api, request_id)
         headers = {"x-request-id": request_id} if request_id is not None else {}
         if request_id is None:
             response = api.session.request(
-                method, sandbox.url + path, json=body, timeout=10,
+                method,
+                sandbox.url + path,
+                json=body,
+                timeout=10,
                 headers={"Authorization": f"Bearer {api.token}"},
             )
         else:
@@ -66,7 +81,9 @@ def test_list_envelope_and_items_carry_every_required_field(api):
     assert set(body) == {"_pagination", "data", "_links"}
     assert body["_pagination"] == {"size": 10, "totalElements": 7, "totalPages": 1, "page": 1}
     assert body["_links"] == {
-        "self": f"{IMAGES}?page=1", "first": f"{IMAGES}?page=1", "last": f"{IMAGES}?page=1",
+        "self": f"{IMAGES}?page=1",
+        "first": f"{IMAGES}?page=1",
+        "last": f"{IMAGES}?page=1",
     }
     for image in body["data"]:
         assert_image(image, listed=True)
@@ -84,10 +101,17 @@ def test_get_by_id_has_no_tags(api):
 
 
 def test_create_returns_201_with_the_short_shape_then_get_shows_it(sandbox, api):
-    response = api.request("POST", IMAGES, json={
-        "name": "Ubuntu Custom Image", "description": "Ubuntu Server 20.04.2 LTS",
-        "url": sandbox.file_url("custom.iso", 0.5), "osType": "Linux", "version": "20.04.2",
-    })
+    response = api.request(
+        "POST",
+        IMAGES,
+        json={
+            "name": "Ubuntu Custom Image",
+            "description": "Ubuntu Server 20.04.2 LTS",
+            "url": sandbox.file_url("custom.iso", 0.5),
+            "osType": "Linux",
+            "version": "20.04.2",
+        },
+    )
     assert response.status_code == 201
     body = response.json()
     image_id = body["data"][0]["imageId"]
@@ -107,17 +131,26 @@ def test_description_is_optional_and_defaults_to_empty(sandbox, api):
     assert api.image(image_id)["description"] == ""
 
 
-@pytest.mark.parametrize("body", [
-    None,
-    [],
-    {"url": "http://x/a.qcow2", "osType": "Linux", "version": "1"},
-    {"name": "n", "osType": "Linux", "version": "1"},
-    {"name": "n", "url": "http://x/a.qcow2", "version": "1"},
-    {"name": "n", "url": "http://x/a.qcow2", "osType": "Linux"},
-    {"name": "n", "url": "http://x/a.qcow2", "osType": "linux", "version": "1"},
-    {"name": "n", "url": "http://x/a.qcow2", "osType": "Linux", "version": 1},
-    {"name": "n", "url": "http://x/a.qcow2", "osType": "Linux", "version": "1", "description": 5},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        {"url": "http://x/a.qcow2", "osType": "Linux", "version": "1"},
+        {"name": "n", "osType": "Linux", "version": "1"},
+        {"name": "n", "url": "http://x/a.qcow2", "version": "1"},
+        {"name": "n", "url": "http://x/a.qcow2", "osType": "Linux"},
+        {"name": "n", "url": "http://x/a.qcow2", "osType": "linux", "version": "1"},
+        {"name": "n", "url": "http://x/a.qcow2", "osType": "Linux", "version": 1},
+        {
+            "name": "n",
+            "url": "http://x/a.qcow2",
+            "osType": "Linux",
+            "version": "1",
+            "description": 5,
+        },
+    ],
+)
 def test_create_body_validation_is_400(api, body):
     response = api.request("POST", IMAGES, json=body)
     assert response.status_code == 400, response.text
@@ -125,16 +158,26 @@ def test_create_body_validation_is_400(api, body):
 
 
 def test_malformed_json_is_400(api):
-    response = api.request("POST", IMAGES, data=b"{not json", headers={
-        "Content-Type": "application/json",
-    })
+    response = api.request(
+        "POST",
+        IMAGES,
+        data=b"{not json",
+        headers={
+            "Content-Type": "application/json",
+        },
+    )
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("url", [
-    "https://example.com/image.zip", "https://example.com/image", "https://example.com/a.qcow2.gz",
-    "https://example.com/download?file=a.qcow2",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/image.zip",
+        "https://example.com/image",
+        "https://example.com/a.qcow2.gz",
+        "https://example.com/download?file=a.qcow2",
+    ],
+)
 def test_url_that_is_not_iso_or_qcow2_is_415_with_the_spec_body(api, url):
     body = {"name": "n", "url": url, "osType": "Linux", "version": "1"}
     response = api.request("POST", IMAGES, json=body)
@@ -151,9 +194,14 @@ def test_format_comes_from_the_url_path_suffix(sandbox, api):
 
 def test_patch_renames_and_returns_the_short_shape(sandbox, api):
     image_id = sandbox.seed(1)[0]
-    response = api.request("PATCH", f"{IMAGES}/{image_id}", json={
-        "name": "renamed", "description": "new description",
-    })
+    response = api.request(
+        "PATCH",
+        f"{IMAGES}/{image_id}",
+        json={
+            "name": "renamed",
+            "description": "new description",
+        },
+    )
     assert response.status_code == 200
     assert response.json() == {
         "data": [{"tenantId": "DE", "customerId": "12345", "imageId": image_id}],
@@ -209,16 +257,24 @@ def test_stats_describe_custom_images_only(sandbox, api):
         return body["data"][0]
 
     assert stats() == {
-        "tenantId": "DE", "customerId": "12345", "currentImagesCount": 0,
-        "totalSizeMb": 102400, "usedSizeMb": 0, "freeSizeMb": 102400,
+        "tenantId": "DE",
+        "customerId": "12345",
+        "currentImagesCount": 0,
+        "totalSizeMb": 102400,
+        "usedSizeMb": 0,
+        "freeSizeMb": 102400,
     }
     sandbox.seed(3, sizeMb=100.25)
     failed = sandbox.seed(1, sizeMb=500, status="error", errorMessage="boom")[0]
     image_id = api.create(sandbox.file_url("s.qcow2", 1.5))
     wait_for(lambda: api.image(image_id)["status"] == "downloaded", message="download")
     assert stats() == {
-        "tenantId": "DE", "customerId": "12345", "currentImagesCount": 5,
-        "totalSizeMb": 102400, "usedSizeMb": 302.25, "freeSizeMb": 102097.75,
+        "tenantId": "DE",
+        "customerId": "12345",
+        "currentImagesCount": 5,
+        "totalSizeMb": 102400,
+        "usedSizeMb": 302.25,
+        "freeSizeMb": 102097.75,
     }
     api.request("DELETE", f"{IMAGES}/{failed}")
     assert stats()["currentImagesCount"] == 4

@@ -53,10 +53,18 @@ def test_bad_order_by_is_400(api, order):
     assert response.json()["statusCode"] == 400
 
 
-@pytest.mark.parametrize("params", [
-    {"page": 0}, {"page": "x"}, {"size": 0}, {"size": "-1"}, {"size": "1.5"},
-    {"size": str(2**63)}, {"page": str(2**63)},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": 0},
+        {"page": "x"},
+        {"size": 0},
+        {"size": "-1"},
+        {"size": "1.5"},
+        {"size": str(2**63)},
+        {"page": str(2**63)},
+    ],
+)
 def test_bad_page_or_size_is_400(api, params):
     assert api.get(IMAGES, params=params).status_code == 400
 
@@ -68,7 +76,10 @@ def test_pagination_walks_every_page_once(sandbox, api):
         body = api.listing(standardImage="false", size=10, page=page, orderBy="name:asc")
         seen += names(body)
         assert body["_pagination"] == {
-            "size": 10, "totalElements": 23, "totalPages": 3, "page": page,
+            "size": 10,
+            "totalElements": 23,
+            "totalPages": 3,
+            "page": page,
         }
         links = body["_links"]
         query = "size=10&orderBy=name:asc&standardImage=false"
