@@ -24,15 +24,8 @@ class Status(models.TextChoices):
     GONE = "gone", "Gone from Contabo"
 
 
-IN_FLIGHT = (Status.SUBMITTING, Status.DOWNLOADING)
-VISIBLE = (
-    Status.QUEUED,
-    Status.SUBMITTING,
-    Status.DOWNLOADING,
-    Status.DOWNLOADED,
-    Status.FAILED,
-    Status.DELETING,
-)
+# Rows still on their way to Contabo: they get a progress bar.
+IN_FLIGHT = (Status.QUEUED, Status.SUBMITTING, Status.DOWNLOADING)
 
 
 class OsType(models.TextChoices):
@@ -98,10 +91,6 @@ class Image(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def in_flight(self) -> bool:
-        return self.status in IN_FLIGHT
 
     @property
     def percent(self) -> float:

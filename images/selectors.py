@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from images.models import (
+    IN_FLIGHT,
     AuditEvent,
     Heartbeat,
     Image,
@@ -28,8 +29,6 @@ PAGE_SIZE = 25
 LIVE_MAX_IDS = 100
 RATE_WINDOW_SECONDS = 30
 
-# Rows still on their way to Contabo: these get a progress bar.
-IN_FLIGHT = (Status.QUEUED, Status.SUBMITTING, Status.DOWNLOADING)
 # Rows the page keeps refreshing: in flight, or waiting for a delete to be confirmed.
 LIVE = (*IN_FLIGHT, Status.DELETING)
 HIDDEN = (Status.DELETED, Status.GONE)

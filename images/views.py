@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from images import selectors
@@ -21,11 +22,11 @@ from images.models import Image
 from images.roles import can_manage
 from images.services.requests import (
     NotAllowed,
-    check_changeable,
     request_delete,
     request_refresh,
     request_rename,
     request_upload,
+    why_unchangeable,
 )
 
 
@@ -139,9 +140,8 @@ def refresh(request):
 def _safe_next(request) -> str:
     """Back to the list with the user's filters, never to another host."""
     target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return ""
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    return target if safe else ""
 
 
 # --- detail -------------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def rename(request, pk: int):
         ),
     }
     form = RenameForm(request.POST or None, initial=initial)
-    refusal = _refusal(image)
+    refusal = why_unchangeable(image)
     if request.method == "POST":
         if refusal is None and form.is_valid():
             try:
@@ -236,7 +236,7 @@ def rename(request, pk: int):
 @manager_required
 def delete(request, pk: int):
     image = _get_image(pk)
-    refusal = _refusal(image)
+    refusal = why_unchangeable(image)
     if request.method == "POST":
         if refusal is None:
             try:
@@ -251,15 +251,6 @@ def delete(request, pk: int):
     return render(
         request, "images/delete.html", {"image": image, "refusal": refusal}, status=status
     )
-
-
-def _refusal(image: Image) -> str | None:
-    """Why this image cannot be renamed or deleted right now, in the service's words."""
-    try:
-        check_changeable(image)
-    except NotAllowed as exc:
-        return str(exc)
-    return None
 
 
 # --- quota --------------------------------------------------------------------------------------

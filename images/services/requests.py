@@ -32,6 +32,15 @@ def request_upload(*, user, name: str, url: str, os_type: str, version: str, des
     return image
 
 
+def why_unchangeable(image: Image) -> str | None:
+    """Why this image cannot be renamed or deleted right now, or None when it can."""
+    try:
+        check_changeable(image)
+    except NotAllowed as exc:
+        return str(exc)
+    return None
+
+
 def check_changeable(image: Image) -> None:
     if image.standard:
         raise NotAllowed("Standard images belong to Contabo and cannot be renamed or deleted.")
