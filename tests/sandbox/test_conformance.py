@@ -23,7 +23,9 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "contabo" / "images-openapi.json"
+ROOT = Path(__file__).resolve().parents[2]
+# The official spec, vendored so a clone is self-contained; test_spec_copy keeps it honest.
+SPEC = ROOT / "sandbox" / "spec" / "images-openapi.json"
 EXAMPLE_IMAGE_ID = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"  # the spec's example imageId
 PLACEHOLDER = "Bearer <sandbox-access-token>"
 
