@@ -14,26 +14,22 @@ app.autodiscover_tasks()
 
 @app.on_after_finalize.connect
 def _schedule(sender: Celery, **_kwargs) -> None:
-    """Beat entries, with intervals from settings so tests and demos can shorten them."""
+    """Beat entries, with intervals from settings so tests and demos can shorten them.
+
+    Each message expires after one interval (5 s at least): a worker that was down does not
+    come back to a backlog of stale polls, it just runs the next one.
+    """
     from django.conf import settings
 
+    entries = {
+        "poll-downloads": ("images.tasks.poll_downloads", settings.POLL_INTERVAL_SECONDS),
+        "sync-images": ("images.tasks.sync_images", settings.SYNC_INTERVAL_SECONDS),
+        "refresh-stats": ("images.tasks.refresh_stats", settings.STATS_INTERVAL_SECONDS),
+        "sweep-intents": ("images.tasks.sweep_intents", settings.SWEEP_INTERVAL_SECONDS),
+    }
     sender.conf.beat_schedule = {
-        "poll-downloads": {
-            "task": "images.tasks.poll_downloads",
-            "schedule": settings.POLL_INTERVAL_SECONDS,
-        },
-        "sync-images": {
-            "task": "images.tasks.sync_images",
-            "schedule": settings.SYNC_INTERVAL_SECONDS,
-        },
-        "refresh-stats": {
-            "task": "images.tasks.refresh_stats",
-            "schedule": settings.STATS_INTERVAL_SECONDS,
-        },
-        "sweep-intents": {
-            "task": "images.tasks.sweep_intents",
-            "schedule": settings.SWEEP_INTERVAL_SECONDS,
-        },
+        name: {"task": task, "schedule": every, "options": {"expires": max(every, 5.0)}}
+        for name, (task, every) in entries.items()
     }
 
 
