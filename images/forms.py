@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from images.models import OsType, Status
+from images.models import NotificationPreference, OsType, Status
 from images.selectors import DEFAULT_SORT, SORTS
 
 URL_MAX_LENGTH = 2048
@@ -150,3 +150,51 @@ class ImageFilterForm(forms.Form):
                 data[name] = ""
         data["sort"] = data["sort"] or DEFAULT_SORT
         return data
+
+
+# --- versions and notifications -----------------------------------------------------------------
+
+
+class RetryForm(forms.Form):
+    remove_failed = forms.BooleanField(
+        label="Also delete the failed image at Contabo",
+        required=False,
+        help_text="Unticked, the failed image stays listed beside the new attempt.",
+    )
+
+
+class ReplaceForm(UploadForm):
+    """An upload that becomes the next version of a downloaded image."""
+
+    delete_old = forms.BooleanField(
+        label="Delete the current version once the new one is downloaded",
+        required=False,
+        help_text="If the new download fails, the current version is kept.",
+    )
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+        if current is not None:
+            self.fields["url"].widget.attrs["placeholder"] = current.url
+            self.fields["version"].widget.attrs["placeholder"] = f"now {current.version}"
+
+    def clean(self):
+        data = super().clean()
+        current = self.current
+        if (
+            current is not None
+            and data.get("url") == current.url
+            and data.get("version") == current.version
+        ):
+            raise ValidationError(
+                "This is the current version's URL and version: change at least one of them.",
+                code="unchanged",
+            )
+        return data
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["email_on_downloaded", "email_on_error", "email_on_stalled"]

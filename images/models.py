@@ -78,6 +78,15 @@ class Image(models.Model):
     prior_status = models.CharField(max_length=16, blank=True)
     action_error = models.TextField(blank=True, help_text="Why the last rename or delete failed.")
 
+    # Lineage: the image this one retries (same fields) or replaces (a newer version of it).
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
+    delete_replaced_when_done = models.BooleanField(
+        default=False,
+        help_text="Once this image is downloaded, delete the version it replaces.",
+    )
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -210,3 +219,62 @@ class Heartbeat(models.Model):
     @property
     def failing(self) -> bool:
         return bool(self.error_at and (not self.ok_at or self.error_at > self.ok_at))
+
+
+class NotificationPreference(models.Model):
+    """Which download outcomes one user wants by e-mail; nobody gets mail without opting in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_on_downloaded = models.BooleanField("E-mail me when a download is ready", default=False)
+    email_on_error = models.BooleanField("E-mail me when a download fails", default=False)
+    email_on_stalled = models.BooleanField("E-mail me when a download stalls", default=False)
+
+    def __str__(self) -> str:
+        return f"notifications of {self.user}"
+
+
+class Notification(models.Model):
+    """One announcement of a download outcome, sent at most once per image and kind.
+
+    Each channel (e-mail, webhook) has its own delivery state, so a webhook being retried never
+    sends the e-mails again. A channel is claimed (SENDING) before it is sent; a claim left by a
+    crashed worker expires and the sweeper hands the notification out again.
+    """
+
+    class Kind(models.TextChoices):
+        DOWNLOADED = "downloaded", "Download ready"
+        ERROR = "error", "Download failed"
+        STALLED = "stalled", "Download stalled"
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Nothing to send"
+        FAILED = "failed", "Failed"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    email_state = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.PENDING)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_recipients = models.PositiveIntegerField(default=0)
+    webhook_state = models.CharField(
+        max_length=8, choices=Delivery.choices, default=Delivery.PENDING
+    )
+    webhook_claimed_at = models.DateTimeField(null=True, blank=True)
+    webhook_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "kind"], name="one_notification_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.image_id}"

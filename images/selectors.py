@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, F, FloatField, Q, Sum
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -187,7 +187,12 @@ def freshness() -> dict[str, Heartbeat]:
 
 
 def image_detail(pk: int) -> Image:
-    image = Image.objects.select_related("requested_by").get(pk=pk)
+    newer = Image.objects.filter(replaces=OuterRef("pk"))
+    image = (
+        Image.objects.select_related("requested_by")
+        .annotate(has_successor=Exists(newer))
+        .get(pk=pk)
+    )
     attach_progress([image])
     return image
 
@@ -237,3 +242,89 @@ def largest_images(limit: int = 10) -> list[Image]:
         .exclude(status__in=HIDDEN)
         .order_by("-size_mb", "pk")[:limit]
     )
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+MAX_VERSIONS = 50
+VERSION_FIELDS = (
+    "id",
+    "name",
+    "version",
+    "status",
+    "url",
+    "replaces_id",
+    "created_at",
+    "remote_created_at",
+    "delete_replaced_when_done",
+)
+
+
+def versions(image: Image) -> list[Image]:
+    """Every image linked to this one by retries and replacements, oldest first.
+
+    Nothing to read for an image with no lineage (`image_detail` annotates `has_successor`).
+    Otherwise one query per generation up to the first version, then one per generation down.
+    """
+    if image.replaces_id is None and not getattr(image, "has_successor", True):
+        return []
+    found = {image.pk: image}
+    root = image
+    while root.replaces_id is not None and len(found) < MAX_VERSIONS:
+        parent = Image.objects.only(*VERSION_FIELDS).filter(pk=root.replaces_id).first()
+        if parent is None or parent.pk in found:
+            break
+        found[parent.pk] = root = parent
+    level, visited = [root.pk], {root.pk}
+    while level and len(found) < MAX_VERSIONS:
+        children = Image.objects.only(*VERSION_FIELDS).filter(replaces_id__in=level)
+        level = []
+        for child in children[:MAX_VERSIONS]:
+            if child.pk not in visited:
+                visited.add(child.pk)
+                found.setdefault(child.pk, child)
+                level.append(child.pk)
+    if len(found) < 2:
+        return []
+    for version in found.values():
+        previous = found.get(version.replaces_id)
+        version.step = ""
+        if previous is not None:
+            same = (previous.url, previous.version) == (version.url, version.version)
+            version.step = "retry" if same else "new version"
+    return sorted(found.values(), key=lambda i: (i.created_at, i.pk))
+
+
+# --- export -------------------------------------------------------------------------------------
+
+EXPORT_FIELDS = (
+    "id",
+    "remote_id",
+    "name",
+    "status",
+    "standard",
+    "os_type",
+    "version",
+    "format",
+    "size_mb",
+    "uploaded_size_mb",
+    "url",
+    "description",
+    "error_message",
+    "remote_created_at",
+    "created_at",
+    "replaces_id",
+)
+
+
+def export_rows(criteria: dict, chunk_size: int = 2000):
+    """Every image the list's filters and sort select (not just one page), as tuples in
+    EXPORT_FIELDS order, streamed from the database in chunks."""
+    images = image_queryset(
+        q=criteria["q"],
+        status=criteria["status"],
+        os_type=criteria["os"],
+        kind=criteria["kind"],
+        sort=criteria["sort"],
+    )
+    return images.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)

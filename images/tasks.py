@@ -10,7 +10,7 @@ from django.conf import settings
 
 from images.contabo import ContaboError
 from images.contabo.django import get_client
-from images.services import changes, polling, submit, sweeper, sync
+from images.services import changes, notifications, polling, submit, sweeper, sync
 
 MAX_RETRIES = 5
 
@@ -65,6 +65,9 @@ def poll_downloads() -> dict:
         return {"failed": True}
     if result.finished:
         refresh_stats.delay()
+    if result.in_flight and not result.skipped:
+        # Only after a successful look at Contabo: an unreachable API is not a stalled download.
+        notifications.detect_stalled()
     return vars(result)
 
 
@@ -98,8 +101,44 @@ def sweep_intents() -> dict[str, int]:
     ):
         for pk in pks:
             task.delay(pk)
+    stale = notifications.stale_deliveries()
+    for pk in stale["email"]:
+        send_notification_email.delay(pk)
+    for pk in stale["webhook"]:
+        send_notification_webhook.delay(pk)
     return {
         "uploads": len(found.uploads),
         "renames": len(found.renames),
         "deletes": len(found.deletes),
+        "notifications": len(stale["email"]) + len(stale["webhook"]),
     }
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+NOTIFY_MAX_RETRIES = 8
+
+
+def _notify_countdown(task) -> float:
+    """30 s, 1 min, 2 min ... capped at 30 min: a mail server or receiver may be down a while."""
+    return min(1800, 30 * 2**task.request.retries)
+
+
+@shared_task(bind=True, max_retries=NOTIFY_MAX_RETRIES)
+def send_notification_email(self, notification_id: int) -> None:
+    try:
+        notifications.send_email(notification_id)
+    except notifications.DeliveryError as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=_notify_countdown(self)) from exc
+        notifications.delivery_failed(notification_id, "email", str(exc))
+
+
+@shared_task(bind=True, max_retries=NOTIFY_MAX_RETRIES)
+def send_notification_webhook(self, notification_id: int) -> None:
+    try:
+        notifications.send_webhook(notification_id)
+    except notifications.DeliveryError as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=_notify_countdown(self)) from exc
+        notifications.delivery_failed(notification_id, "webhook", str(exc))

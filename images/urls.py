@@ -12,8 +12,13 @@ urlpatterns = [
     path("refresh/", views.refresh, name="refresh"),
     path("upload/", views.upload, name="upload"),
     path("stats/", views.stats, name="stats"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("export.json", views.export_json, name="export_json"),
+    path("notifications/", views.notification_settings, name="notifications"),
     path("<int:pk>/", views.image_detail, name="detail"),
     path("<int:pk>/live/", views.image_detail_live, name="detail_live"),
     path("<int:pk>/rename/", views.rename, name="rename"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
+    path("<int:pk>/replace/", views.replace, name="replace"),
 ]

@@ -11,15 +11,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from images import selectors
-from images.forms import ImageFilterForm, RenameForm, UploadForm
-from images.models import Image
+from images import exports, selectors
+from images.forms import (
+    ImageFilterForm,
+    NotificationPreferenceForm,
+    RenameForm,
+    ReplaceForm,
+    RetryForm,
+    UploadForm,
+)
+from images.models import Image, NotificationPreference
 from images.roles import can_manage
+from images.services import lineage
 from images.services.requests import (
     NotAllowed,
     request_delete,
@@ -94,6 +103,7 @@ def image_list(request):
         "live_ids": live_ids,
         "heartbeats": selectors.freshness(),
         "can_manage": can_manage(request.user),
+        "export_query": _without_page(request.GET),
         "nav": "list",
         **_live_context(),
     }
@@ -149,11 +159,19 @@ def _safe_next(request) -> str:
 
 def _detail_context(request, pk: int) -> dict:
     image = _get_image(pk)
+    versions = selectors.versions(image)
+    successor = next(
+        (v for v in versions if v.replaces_id == image.pk and v.status in lineage.ACTIVE), None
+    )
     return {
         "image": image,
         "events": selectors.image_events(image),
         "watch": selectors.needs_watching(image),
         "can_manage": can_manage(request.user),
+        "versions": versions,
+        "successor": successor,
+        "replaced": next((v for v in versions if v.pk == image.replaces_id), None),
+        "retry_form": RetryForm(initial={"remove_failed": True}),
         **_live_context(),
     }
 
@@ -277,3 +295,113 @@ def stats(request):
         context["full"] = percent >= 100 or snapshot.free_mb <= 0
         context["warning"] = percent >= 80 and not context["full"]
     return render(request, "images/stats.html", context)
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+
+@require_POST
+@manager_required
+def retry(request, pk: int):
+    """One click: a new download of a failed image, removing the failed one or keeping it."""
+    image = _get_image(pk)
+    form = RetryForm(request.POST)
+    form.is_valid()  # a lone optional checkbox: always valid
+    try:
+        new = lineage.request_retry(
+            image, user=request.user, remove_failed=form.cleaned_data["remove_failed"]
+        )
+    except NotAllowed as exc:
+        messages.error(request, str(exc))
+        return redirect("images:detail", pk=image.pk)
+    removed = " The failed one is being deleted." if form.cleaned_data["remove_failed"] else ""
+    messages.success(request, f"Retrying “{new.name}”: queued for download by Contabo.{removed}")
+    return redirect("images:detail", pk=new.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def replace(request, pk: int):
+    """An upload form prefilled from a downloaded image; the result is its next version."""
+    image = _get_image(pk)
+    initial = {"name": image.name, "os_type": image.os_type, "description": image.description}
+    form = ReplaceForm(request.POST or None, initial=initial, current=image)
+    refusal = lineage.why_not_replaceable(image)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        data = dict(form.cleaned_data)
+        delete_old = data.pop("delete_old")
+        try:
+            new = lineage.request_replace(
+                image, user=request.user, delete_old_when_done=delete_old, **data
+            )
+        except NotAllowed as exc:
+            refusal = str(exc)
+        else:
+            messages.success(
+                request, f"Version {new.version} of “{new.name}” is queued for download."
+            )
+            return redirect("images:detail", pk=new.pk)
+    if request.method == "POST" and refusal:
+        messages.error(request, refusal)
+    status = 200
+    if request.method == "POST":
+        status = 409 if refusal else 400
+    context = {"image": image, "form": form, "refusal": refusal}
+    return render(request, "images/replace.html", context, status=status)
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def _without_page(query) -> str:
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _export(request, extension: str, content_type: str, chunks):
+    criteria = ImageFilterForm(request.GET).criteria()
+    rows = selectors.export_rows(criteria)
+    response = StreamingHttpResponse(
+        chunks(selectors.EXPORT_FIELDS, rows), content_type=content_type
+    )
+    filename = f"contabo-images-{timezone.localdate():%Y-%m-%d}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def export_csv(request):
+    """Every image the list's filters select, in its sort order (viewers may export too)."""
+    return _export(request, "csv", "text/csv; charset=utf-8", exports.csv_lines)
+
+
+@require_GET
+@login_required
+def export_json(request):
+    return _export(request, "json", "application/json", exports.json_chunks)
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notification_settings(request):
+    """Each user opts in to e-mails for the outcomes they care about."""
+    preference, _ = NotificationPreference.objects.get_or_create(user=request.user)
+    form = NotificationPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your notification settings are saved.")
+        return redirect("images:notifications")
+    context = {
+        "nav": "notifications",
+        "form": form,
+        "has_email": bool(request.user.email),
+        "webhook_on": bool(settings.NOTIFY_WEBHOOK_URL),
+        "stall_minutes": settings.STALL_AFTER_SECONDS / 60,
+    }
+    return render(request, "images/notifications.html", context, status=400 if form.errors else 200)

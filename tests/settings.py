@@ -29,3 +29,4 @@ POLL_INTERVAL_SECONDS = float(os.environ.get("POLL_INTERVAL_SECONDS", "0.5"))
 PAGE_REFRESH_SECONDS = float(os.environ.get("PAGE_REFRESH_SECONDS", "0.5"))
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from images.contabo import ContaboClient, ContaboError, NotFound
 from images.models import AuditEvent, Image, ProgressSample, Status
-from images.services import audit, heartbeat, leases
+from images.services import audit, heartbeat, leases, lineage
 from images.services.mapping import local_status, remote_fields
 
 LEASE_SECONDS = 60
@@ -111,6 +111,7 @@ def apply(pk: int, remote, now) -> tuple[bool, bool]:
                 else AuditEvent.Outcome.SUCCEEDED
             )
             audit.record("download", outcome, image=image, message=remote.error_message)
+            lineage.download_finished(image)  # notify; delete the replaced version if asked
     return True, finished
 
 

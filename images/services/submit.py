@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from images.contabo import ContaboClient, ContaboError
 from images.models import AuditEvent, Image, Status
-from images.services import audit
+from images.services import audit, lineage
 from images.services.mapping import local_status, remote_fields
 
 CLAIM_SECONDS = 120
@@ -98,10 +98,13 @@ def _adopt(image: Image, remote_id: str, request_id: str, status: str, fields: d
 def fail(image_id: int, exc: ContaboError) -> None:
     """A final answer (4xx) or retries spent: the row shows the API's message."""
     image = Image.objects.get(pk=image_id)
-    Image.objects.filter(pk=image_id, status=Status.SUBMITTING).update(
+    failed = Image.objects.filter(pk=image_id, status=Status.SUBMITTING).update(
         status=Status.FAILED, error_message=exc.message or str(exc), finished_at=timezone.now()
     )
     audit.record_error("submit", image, exc)
+    if failed:
+        image.refresh_from_db()
+        lineage.download_finished(image)  # the error notification
 
 
 def release_for_retry(image_id: int) -> None:
