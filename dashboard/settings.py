@@ -154,6 +154,12 @@ else:
 CONTABO_CONNECT_TIMEOUT = env.float("CONTABO_CONNECT_TIMEOUT", default=5.0)
 CONTABO_READ_TIMEOUT = env.float("CONTABO_READ_TIMEOUT", default=30.0)
 
+# --- Upload preflight: a worker asks the file's server for its size (HEAD) ----------------------
+PREFLIGHT_TIMEOUT_SECONDS = env.float("PREFLIGHT_TIMEOUT_SECONDS", default=5.0)
+# Private, loopback, link-local and reserved addresses are refused, except in sandbox mode (its
+# synthetic files are on 127.0.0.1) or when set explicitly.
+PREFLIGHT_ALLOW_PRIVATE = env.bool("PREFLIGHT_ALLOW_PRIVATE", default=CONTABO_USES_SANDBOX)
+
 # --- Product behaviour ------------------------------------------------------------------------
 POLL_INTERVAL_SECONDS = env.float("POLL_INTERVAL_SECONDS", default=3.0)
 SYNC_INTERVAL_SECONDS = env.float("SYNC_INTERVAL_SECONDS", default=300.0)

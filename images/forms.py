@@ -4,11 +4,11 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 
 from images.models import NotificationPreference, OsType, Status
-from images.selectors import DEFAULT_SORT, SORTS
+from images.selectors import DEFAULT_SORT, SORTS, duplicates_of
 
 URL_MAX_LENGTH = 2048
 NAME_MAX_LENGTH = 255
@@ -104,9 +104,43 @@ class UploadForm(forms.Form):
     )
     os_type = forms.ChoiceField(label="OS type", choices=OsType.choices)
     version = NameField(help_text="For example 24.04 or 2022.")
+    upload_anyway = forms.BooleanField(label="Upload anyway", required=False)
+
+    def __init__(self, *args, duplicate_guard: bool = False, **kwargs):
+        """With `duplicate_guard`, an upload repeating an image's URL or name (see
+        selectors.duplicates_of) is refused until "Upload anyway" is ticked."""
+        super().__init__(*args, **kwargs)
+        self.duplicate_guard = duplicate_guard
+        self.duplicates = []
+        if not duplicate_guard:
+            del self.fields["upload_anyway"]
 
     def clean_url(self):
         return self.cleaned_data["url"].strip()
+
+    def clean(self):
+        data = super().clean()
+        confirmed = data.pop("upload_anyway", False)  # not an upload field: callers never see it
+        if self.duplicate_guard and not self.errors:
+            self.duplicates = duplicates_of(data["url"], data["name"])
+            if self.duplicates and not confirmed:
+                raise ValidationError(
+                    "This upload repeats an image listed below. Tick “Upload anyway” to start "
+                    "it all the same.",
+                    code="duplicate",
+                )
+        return data
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.is_bound and self.has_error(NON_FIELD_ERRORS, "duplicate")
+
+
+class PreflightForm(forms.Form):
+    """The upload form's URL alone, validated the same way, for the preflight check."""
+
+    url = UploadForm.base_fields["url"]
+    clean_url = UploadForm.clean_url
 
 
 class RenameForm(forms.Form):

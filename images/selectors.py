@@ -1,19 +1,24 @@
 """Reads for the pages: every query a view makes goes through here.
 
 The list stays fast at 100k rows by touching indexed columns only (status/standard, name, size,
-remote creation date, OS), by counting once (the paginator) and by loading the progress samples of
-all visible in-flight rows in a single query.
+remote creation date, OS), by counting once (the paginator; on PostgreSQL a planner estimate once
+the result is large, see ListPaginator), by searching through trigram indexes on PostgreSQL
+(migration 0003) and by loading the progress samples of all visible in-flight rows in a single
+query.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import connections
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from images.models import (
     IN_FLIGHT,
@@ -26,6 +31,8 @@ from images.models import (
 )
 
 PAGE_SIZE = 25
+# On PostgreSQL a result bigger than this is counted by the planner's estimate.
+ESTIMATE_COUNT_FROM = 10_000
 LIVE_MAX_IDS = 100
 RATE_WINDOW_SECONDS = 30
 
@@ -112,9 +119,69 @@ def _ordering(sort: str) -> list:
 
 
 def paginate(queryset, page_number, per_page: int = PAGE_SIZE):
-    """One COUNT and one page query; out-of-range pages land on the last page."""
-    paginator = Paginator(queryset, per_page)
+    """One COUNT (or estimate) and one page query; out-of-range pages land on the last page."""
+    paginator = ListPaginator(queryset, per_page)
     return paginator.get_page(page_number)
+
+
+class ListPaginator(Paginator):
+    """Exact counts up to ESTIMATE_COUNT_FROM rows; on PostgreSQL, bigger results show the
+    planner's estimate instead.
+
+    An exact COUNT reads every matching row (or index entry) on every request: 20-90 ms at 100k
+    images, more than the rest of the page. On PostgreSQL the count stops at the cap (a COUNT
+    over a LIMIT); only a result that reaches it costs one EXPLAIN more, so small lists keep their
+    query count. With an estimate (`estimated` is True, for the template to say "about"), a full
+    page always offers a next page and pages past the estimate are served (empty) rather than
+    clamped, so no row becomes unreachable. SQLite keeps exact counts.
+    """
+
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if connections[queryset.db].vendor != "postgresql":
+            return super().count
+        capped = queryset.order_by()[: ESTIMATE_COUNT_FROM + 1].count()
+        if capped <= ESTIMATE_COUNT_FROM:
+            return capped
+        self.estimated = True
+        return max(capped, _planner_rows(queryset))
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if self.estimated and int(number) >= 1:
+                return int(number)
+            raise
+
+    def _get_page(self, *args, **kwargs):
+        return ListPage(*args, **kwargs)
+
+
+class ListPage(Page):
+    def has_next(self) -> bool:
+        if self.paginator.estimated and len(self.object_list) == self.paginator.per_page:
+            return True
+        return super().has_next()
+
+    def next_page_number(self) -> int:
+        if self.paginator.estimated and self.has_next():
+            return self.number + 1
+        return super().next_page_number()
+
+
+def _planner_rows(queryset) -> int:
+    """The rows PostgreSQL's planner expects `queryset` to return (one EXPLAIN, nothing read)."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def attach_progress(images, now=None) -> None:
@@ -204,6 +271,41 @@ def needs_watching(image: Image) -> bool:
 
 def image_events(image: Image, limit: int = 100) -> list[AuditEvent]:
     return list(image.events.select_related("actor").order_by("-at", "-id")[:limit])
+
+
+# --- upload -------------------------------------------------------------------------------------
+
+# An upload repeats an image whose URL is downloaded or on its way (a failed, deleted or gone one
+# does not count), or whose name a visible custom image already has.
+URL_PRESENT = (Status.DOWNLOADED, *IN_FLIGHT)
+MAX_DUPLICATES = 10
+
+
+@dataclass
+class Duplicate:
+    image: Image
+    same_url: bool
+    same_name: bool
+
+
+def duplicates_of(url: str, name: str) -> list[Duplicate]:
+    """Images an upload of `url` named `name` would repeat, newest first (names compare exactly,
+    as Contabo lists them). One query, on the indexed name and the status."""
+    same_url = Q(url=url, status__in=URL_PRESENT)
+    same_name = Q(name=name, standard=False) & ~Q(status__in=HIDDEN)
+    images = (
+        Image.objects.only("id", "name", "url", "status", "version", "standard", "created_at")
+        .filter(same_url | same_name)
+        .order_by("-created_at", "-pk")[:MAX_DUPLICATES]
+    )
+    return [
+        Duplicate(
+            image=image,
+            same_url=image.url == url and image.status in URL_PRESENT,
+            same_name=image.name == name and not image.standard and image.status not in HIDDEN,
+        )
+        for image in images
+    ]
 
 
 # --- quota --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from images.contabo import ContaboError
 from images.contabo.django import get_client
-from images.services import changes, notifications, polling, submit, sweeper, sync
+from images.services import changes, notifications, polling, preflight, submit, sweeper, sync
 
 MAX_RETRIES = 5
 
@@ -89,6 +89,15 @@ def refresh_stats(self) -> None:
     except ContaboError as exc:
         if _retrying(self, exc):
             raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
+
+
+@shared_task(ignore_result=True)
+def preflight_url(token: str, url: str) -> None:
+    """HEAD an upload's URL from the worker (never the web process); the page polls the result.
+
+    No retries: it is a hint for the user, and the service already reports why it failed.
+    """
+    preflight.run(token, url)
 
 
 @shared_task

@@ -11,6 +11,12 @@ urlpatterns = [
     path("live/", views.image_list_live, name="list_live"),
     path("refresh/", views.refresh, name="refresh"),
     path("upload/", views.upload, name="upload"),
+    path("upload/preflight/", views.upload_preflight, name="upload_preflight"),
+    path(
+        "upload/preflight/<slug:token>/",
+        views.upload_preflight_result,
+        name="upload_preflight_result",
+    ),
     path("stats/", views.stats, name="stats"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("export.json", views.export_json, name="export_json"),

@@ -21,6 +21,7 @@ from images import exports, selectors
 from images.forms import (
     ImageFilterForm,
     NotificationPreferenceForm,
+    PreflightForm,
     RenameForm,
     ReplaceForm,
     RetryForm,
@@ -28,7 +29,7 @@ from images.forms import (
 )
 from images.models import Image, NotificationPreference
 from images.roles import can_manage
-from images.services import lineage
+from images.services import lineage, preflight
 from images.services.requests import (
     NotAllowed,
     request_delete,
@@ -196,7 +197,7 @@ def image_detail_live(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @manager_required
 def upload(request):
-    form = UploadForm(request.POST or None)
+    form = UploadForm(request.POST or None, duplicate_guard=True)
     if request.method == "POST" and form.is_valid():
         image = request_upload(user=request.user, **form.cleaned_data)
         messages.success(
@@ -204,16 +205,78 @@ def upload(request):
             f"“{image.name}” is queued for download by Contabo; progress shows below.",
         )
         return redirect("images:detail", pk=image.pk)
+    status = 200
+    if form.errors:
+        # A repeat of an existing image is a conflict to confirm, not invalid input.
+        status = 409 if form.needs_confirmation else 400
+    context = _upload_context(form)
+    if request.method == "POST":  # the URL's check, if it is still about the URL typed
+        checked = _preflight_context(request, request.POST.get("preflight_token", ""))
+        if checked["preflight"].get("url") == form.data.get("url", "").strip():
+            context.update(checked)
+    return render(request, "images/upload.html", context, status=status)
+
+
+def _upload_context(form, **extra) -> dict:
     snapshot = selectors.latest_quota()
     in_flight = selectors.in_flight_totals()
-    context = {
+    return {
         "nav": "upload",
         "form": form,
         "snapshot": snapshot,
         "in_flight": in_flight,
         "quota_left": selectors.quota_left(snapshot, in_flight["remaining_mb"]),
+        **extra,
     }
-    return render(request, "images/upload.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@manager_required
+def upload_preflight(request):
+    """Ask a worker what the URL's server says about the file; answers a fragment that polls
+    `upload_preflight_result` until the worker stored it. This process never contacts the URL.
+
+    Without JavaScript "Check URL" submits the whole upload form here: the page comes back with
+    what was typed and the check under the URL, with a button to look again.
+    """
+    form = PreflightForm(request.POST)
+    context = {"preflight": {}}
+    if form.is_valid():
+        url = form.cleaned_data["url"]
+        token = request.POST.get("preflight_token", "")
+        entry = preflight.read(token, user=request.user)
+        if entry is None or entry["url"] != url:
+            token = preflight.request_preflight(url, user=request.user)
+        context = _preflight_context(request, token)
+    elif request.POST.get("url", "").strip():
+        context = {"preflight": {"errors": form.errors["url"]}}
+    if request.htmx:
+        return render(request, "images/partials/preflight.html", context)
+    upload_form = UploadForm(initial=request.POST.dict(), duplicate_guard=True)
+    return render(request, "images/upload.html", _upload_context(upload_form, **context))
+
+
+@require_GET
+@login_required_live
+def upload_preflight_result(request, token: str):
+    """The check stored under `token`: still polling while pending, without a trigger once done."""
+    if not can_manage(request.user):
+        raise PermissionDenied("You need the manager role for this.")
+    return render(request, "images/partials/preflight.html", _preflight_context(request, token))
+
+
+def _preflight_context(request, token: str) -> dict:
+    entry = preflight.read(token, user=request.user)
+    if entry is None:
+        return {"preflight": {"expired": bool(token)}}
+    checked = {**entry, "token": token, "pending": entry["state"] == "pending"}
+    if entry.get("size_mb") is not None:
+        left = selectors.quota_left(
+            selectors.latest_quota(), selectors.in_flight_totals()["remaining_mb"]
+        )
+        checked["quota_left"] = left
+        checked["fits"] = None if left is None else entry["size_mb"] <= left
+    return {"preflight": checked, **_live_context()}
 
 
 @require_http_methods(["GET", "POST"])
