@@ -1,0 +1,373 @@
+"""What every bench module shares: environment and database set-up, the sandbox, WSGI requests
+in-process, statistics, an RSS sampler and helpers for the processes a section starts.
+
+One bench process measures one database: `configure(db)` must run before Django is imported.
+"""
+
+import io
+import math
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = os.environ.get("BENCH_PG_DB", "bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+PASSWORD = "bench-password"  # noqa: S105 - a throwaway local account
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- environment ----------------------------------------------------------------------------
+
+
+def configure(db: str, sandbox_port: int) -> dict:
+    """Environment for this process and every process it starts; call before Django loads."""
+    var_dir = VAR / db
+    var_dir.mkdir(parents=True, exist_ok=True)
+    if db == "sqlite":
+        database_url = f"sqlite:///{var_dir / 'bench.sqlite3'}"
+    elif db == "postgres":
+        database_url = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+    else:
+        raise ValueError(f"unknown database {db!r}")
+    env = {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DASHBOARD_VAR_DIR": str(var_dir),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "SANDBOX_PORT": str(sandbox_port),
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_DEBUG": "false",
+    }
+    for name in ("CONTABO_CLIENT_ID", "CELERY_BROKER_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(env)
+    return env
+
+
+def fresh_database(db: str) -> None:
+    """An empty database (SQLite file removed, PostgreSQL database recreated)."""
+    if db == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            path = VAR / db / f"bench.sqlite3{suffix}"
+            path.unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{PG_DB}"')
+
+
+def flush_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def setup_django() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def versions(db: str) -> dict:
+    import django
+    from django.db import connection
+
+    info = {"python": sys.version.split()[0], "django": django.get_version()}
+    with connection.cursor() as cursor:
+        if db == "postgres":
+            cursor.execute("SHOW server_version")
+            info["postgresql"] = cursor.fetchone()[0]
+        else:
+            cursor.execute("select sqlite_version()")
+            info["sqlite"] = cursor.fetchone()[0]
+    return info
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load (autovacuum would get there too, later)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def wipe() -> None:
+    """Empty the image tables fast (raw SQL, children first)."""
+    from django.db import connection
+
+    tables = [
+        "images_progresssample",
+        "images_auditevent",
+        "images_image",
+        "images_quotasnapshot",
+        "images_syncrun",
+        "images_lease",
+        "images_heartbeat",
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def summary_ms(seconds: list[float]) -> dict:
+    ms = [s * 1000 for s in seconds]
+    return {
+        "n": len(ms),
+        "median_ms": round(statistics.median(ms), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+        "max_ms": round(max(ms), 2),
+    }
+
+
+# --- in-process WSGI ------------------------------------------------------------------------
+
+
+class WsgiClient:
+    """Calls the project's WSGI application directly: the whole middleware stack, no socket."""
+
+    def __init__(self, cookie: str = "") -> None:
+        from django.core.wsgi import get_wsgi_application
+
+        self.app = get_wsgi_application()
+        self.cookie = cookie
+
+    def get(self, url: str) -> tuple[int, bytes]:
+        path, _, query = url.partition("?")
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_COOKIE": self.cookie,
+            "HTTP_ACCEPT": "text/html",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        status = []
+        result = self.app(environ, lambda s, h, exc_info=None: status.append(s))
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        return int(status[0].split()[0]), body
+
+
+def login_cookie(user) -> str:
+    """A session cookie for `user`, as after a real login."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+@contextmanager
+def count_queries():
+    """`with count_queries() as n:` ... `n[0]` SQL statements executed by Django."""
+    from django.db import connection
+
+    counter = [0]
+
+    def wrapper(execute, sql, params, many, context):
+        counter[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield counter
+
+
+# --- memory ---------------------------------------------------------------------------------
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class RssPeak:
+    """Samples this process's RSS every few milliseconds; `.delta` = peak during - before."""
+
+    def __init__(self, every: float = 0.005) -> None:
+        self.every = every
+        self.before = self.peak = 0
+        self._stop = threading.Event()
+
+    def __enter__(self) -> "RssPeak":
+        self.before = self.peak = rss_bytes()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.peak = max(self.peak, rss_bytes())
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_bytes())
+
+    @property
+    def delta(self) -> int:
+        return self.peak - self.before
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+class Process:
+    """A child process in its own session, its output in a log file; stopped by its group id."""
+
+    def __init__(self, name: str, args: list[str], env: dict | None = None) -> None:
+        self.name = name
+        self.log_path = VAR / "logs" / f"{name}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, marker: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if marker in self.log():
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready in {timeout} s:\n{self.log()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+
+
+def celery(role: str, name: str, env: dict | None = None, *extra: str) -> Process:
+    args = [sys.executable, "-m", "celery", "-A", "dashboard", role, "--loglevel", "INFO", *extra]
+    if role == "worker":
+        args += ["--hostname", f"{name}@%h", "--without-mingle", "--without-gossip"]
+    proc = Process(name, args, env)
+    proc.wait_for("ready." if role == "worker" else "beat: Starting")
+    return proc
+
+
+def purge_broker() -> None:
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "dashboard", "purge", "-f"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+
+
+def gunicorn(name: str, port: int, workers: int = 2, env: dict | None = None) -> Process:
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "dashboard.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--access-logfile",
+        "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+    ]
+    proc = Process(name, args, env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            if proc.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{proc.log()}") from None
+            time.sleep(0.1)
+    proc.stop()
+    raise RuntimeError("gunicorn did not start")
+
+
+def bench_user(username: str = "bench", superuser: bool = True):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()
+    user = users.objects.filter(username=username).first()
+    if user is None:
+        user = users.objects.create_superuser(username, password=PASSWORD)
+    return user
+
+
+SANDBOX = None  # the SandboxServer of this bench process (set by bench.run)
+
+
+def sandbox():
+    return SANDBOX
+
+
+def client():
+    """The product's Contabo client, configured from settings (the sandbox)."""
+    from images.contabo.django import get_client
+
+    return get_client()
+
+
+def log(message: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
