@@ -3,6 +3,7 @@
 import shutil
 
 pytest_plugins = [
+    "tests.fixtures.broker",
     "tests.fixtures.sandbox",
     "tests.fixtures.stack",
     "tests.fixtures.browser",

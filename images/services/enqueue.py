@@ -1,23 +1,33 @@
-"""Hand work to Celery after the intent is committed, surviving a broker outage."""
+"""Hand work to Celery, by task name, surviving a broker outage.
+
+Services name tasks instead of importing images.tasks, which imports the services: one
+direction of imports, no cycle.
+"""
 
 import logging
 
+from celery import current_app
 from django.db import transaction
 
 log = logging.getLogger(__name__)
 
 
-def after_commit(task, *args) -> None:
-    """Enqueue `task(*args)` once the current transaction commits.
+def send(name: str, *args) -> bool:
+    """Send `images.tasks.<name>(*args)` now; False when the broker cannot be reached."""
+    try:
+        current_app.send_task(
+            f"images.tasks.{name}", args=args, retry=True, retry_policy={"max_retries": 2}
+        )
+    except Exception:  # kombu raises various connection errors; all mean "later"
+        log.warning("broker unreachable; %s%r not sent", name, args)
+        return False
+    return True
+
+
+def after_commit(name: str, *args) -> None:
+    """Send the task once the current transaction commits.
 
     If the broker cannot be reached the intent is already stored; the sweeper re-enqueues it
     when the broker is back, so the user's request is never lost and the page never errors.
     """
-
-    def send() -> None:
-        try:
-            task.apply_async(args=args, retry=True, retry_policy={"max_retries": 2})
-        except Exception:  # kombu raises various connection errors; all mean "later"
-            log.warning("broker unreachable; %s%r left for the sweeper", task.name, args)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: send(name, *args))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from images.models import AuditEvent, Image, Notification, Status
 from images.services import audit, notifications
 from images.services.enqueue import after_commit
+from images.services.requests import NotAllowed, request_delete
 
 REQUESTED = AuditEvent.Outcome.REQUESTED
 SUCCEEDED = AuditEvent.Outcome.SUCCEEDED
@@ -62,7 +63,7 @@ def request_retry(image: Image, *, user, remove_failed: bool) -> Image:
     image = _lock(image)
     refusal = why_not_retryable(image)
     if refusal:
-        raise _intents().NotAllowed(refusal)
+        raise NotAllowed(refusal)
     new = Image.objects.create(
         name=image.name,
         url=image.url,
@@ -77,7 +78,7 @@ def request_retry(image: Image, *, user, remove_failed: bool) -> Image:
     what = "and remove the failed one" if remove_failed else "keeping the failed one"
     audit.record("retry", REQUESTED, image=new, actor=user, message=f"retry of #{image.pk}, {what}")
     audit.record("retry", REQUESTED, image=image, actor=user, message=f"retried as #{new.pk}")
-    after_commit(_tasks().submit_upload, new.pk)
+    after_commit("submit_upload", new.pk)
     if remove_failed:
         _remove_failed(image, user)
     return new
@@ -85,7 +86,7 @@ def request_retry(image: Image, *, user, remove_failed: bool) -> Image:
 
 def _remove_failed(image: Image, user) -> None:
     if image.remote_id:
-        _intents().request_delete(image, user=user)
+        request_delete(image, user=user)
         return
     # Refused at submit (e.g. 4xx): Contabo never had it, so there is nothing to delete there.
     Image.objects.filter(pk=image.pk, status=Status.FAILED, remote_id__isnull=True).update(
@@ -112,7 +113,7 @@ def request_replace(
     image = _lock(image)
     refusal = why_not_replaceable(image)
     if refusal:
-        raise _intents().NotAllowed(refusal)
+        raise NotAllowed(refusal)
     new = Image.objects.create(
         name=name,
         url=url,
@@ -131,7 +132,7 @@ def request_replace(
     audit.record(
         "replace", REQUESTED, image=image, actor=user, message=f"{version} as #{new.pk}; {then}"
     )
-    after_commit(_tasks().submit_upload, new.pk)
+    after_commit("submit_upload", new.pk)
     return new
 
 
@@ -160,10 +161,9 @@ def retire_replaced(image: Image) -> Image | None:
         image=old,
         message=f"#{image.pk} “{image.name}” is downloaded; deleting this version",
     )
-    intents = _intents()
     try:
-        intents.request_delete(old, user=None)
-    except intents.NotAllowed as exc:
+        request_delete(old, user=None)
+    except NotAllowed as exc:
         audit.record("replace", AuditEvent.Outcome.FAILED, image=old, message=str(exc))
         return None
     return old
@@ -188,16 +188,3 @@ def _failed_attempt(image: Image) -> bool:
     if image.status == Status.FAILED:
         return True
     return image.status in (Status.DELETING, Status.DELETED) and image.prior_status == Status.FAILED
-
-
-# requests -> tasks -> polling -> lineage: imported when called, not at import time.
-def _tasks():
-    from images import tasks
-
-    return tasks
-
-
-def _intents():
-    from images.services import requests
-
-    return requests

@@ -63,8 +63,6 @@ class DeliveryError(Exception):
 
 def announce(image: Image, kind: str) -> Notification | None:
     """Store the notification and enqueue its channels after commit; None if already announced."""
-    from images import tasks
-
     webhook = Delivery.PENDING if settings.NOTIFY_WEBHOOK_URL else Delivery.SKIPPED
     try:
         with transaction.atomic():
@@ -73,9 +71,9 @@ def announce(image: Image, kind: str) -> Notification | None:
             )
     except IntegrityError:
         return None
-    after_commit(tasks.send_notification_email, notification.pk)
+    after_commit("send_notification_email", notification.pk)
     if webhook == Delivery.PENDING:
-        after_commit(tasks.send_notification_webhook, notification.pk)
+        after_commit("send_notification_webhook", notification.pk)
     return notification
 
 

@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from requests.adapters import HTTPAdapter
 
+from images.services import enqueue
+
 log = logging.getLogger(__name__)
 
 RESULT_TTL = 300  # seconds a pending or finished check stays readable
@@ -224,8 +226,6 @@ def _problem(response: requests.Response) -> str:
 
 def request_preflight(url: str, *, user) -> str:
     """Store a pending check of `url` for `user`, enqueue it for a worker; returns its token."""
-    from images import tasks  # tasks imports this module
-
     token = secrets.token_urlsafe(16)
     name, extension = file_of(url)
     entry = {
@@ -237,12 +237,7 @@ def request_preflight(url: str, *, user) -> str:
         "created": time.time(),
     }
     cache.set(_key(token), entry, RESULT_TTL)
-    try:
-        tasks.preflight_url.apply_async(
-            args=(token, url), retry=True, retry_policy={"max_retries": 1}
-        )
-    except Exception:  # kombu raises various connection errors; all mean "not now"
-        log.warning("broker unreachable; preflight of %s not queued", url)
+    if not enqueue.send("preflight_url", token, url):
         store(token, {"problem": "The check could not be queued (no task broker); try again."})
     return token
 

@@ -4,7 +4,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from images import tasks
 from images.models import AuditEvent, Image, Status
 from images.services import audit
 from images.services.enqueue import after_commit
@@ -28,7 +27,7 @@ def request_upload(*, user, name: str, url: str, os_type: str, version: str, des
         status=Status.QUEUED,
     )
     audit.record("upload", REQUESTED, image=image, actor=user, message=url)
-    after_commit(tasks.submit_upload, image.pk)
+    after_commit("submit_upload", image.pk)
     return image
 
 
@@ -61,7 +60,7 @@ def request_rename(image: Image, *, user, name: str, description: str) -> None:
     if not updated:
         raise NotAllowed("This image can no longer be renamed.")
     audit.record("rename", REQUESTED, image=image, actor=user, message=f"{image.name} → {name}")
-    after_commit(tasks.rename_image, image.pk)
+    after_commit("rename_image", image.pk)
 
 
 @transaction.atomic
@@ -80,11 +79,11 @@ def request_delete(image: Image, *, user) -> None:
     if not updated:
         raise NotAllowed("This image can no longer be deleted.")
     audit.record("delete", REQUESTED, image=image, actor=user)
-    after_commit(tasks.delete_image, image.pk)
+    after_commit("delete_image", image.pk)
 
 
 def request_refresh(*, user) -> None:
     """Ask for a full sync and fresh stats now, outside the beat schedule."""
     audit.record("refresh", REQUESTED, actor=user)
-    after_commit(tasks.sync_images)
-    after_commit(tasks.refresh_stats)
+    after_commit("sync_images")
+    after_commit("refresh_stats")

@@ -10,7 +10,6 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from images import tasks
 from images.models import Image
 from images.services import preflight
 from tests.pages.factories import make_downloading, make_snapshot
@@ -22,20 +21,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 FORM = {"name": "Golden", "os_type": "Linux", "version": "24.04", "description": ""}
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.sent = []
-
-    def apply_async(self, args, **kwargs):
-        self.sent.append(args)
-
-
 @pytest.fixture
-def queued(monkeypatch, settings):
+def queued(sent_tasks, settings):
     settings.PREFLIGHT_ALLOW_PRIVATE = True
-    recorder = Recorder()
-    monkeypatch.setattr(tasks, "preflight_url", recorder)
-    return recorder.sent
+    return sent_tasks
 
 
 def token_of(html: str) -> str:
@@ -45,7 +34,8 @@ def token_of(html: str) -> str:
 def work(queued) -> None:
     """The worker's part: run every queued check inline."""
     while queued:
-        preflight.run(*queued.pop(0))
+        _name, args = queued.pop(0)
+        preflight.run(*args)
 
 
 def result(client, token: str, **extra):
@@ -65,7 +55,7 @@ def test_pending_fragment_polls_until_the_worker_answers(
     assert response.status_code == 200
     html = response.content.decode()
     token = token_of(html)
-    assert queued == [(token, url)]
+    assert queued == [("preflight_url", (token, url))]
     poll = reverse("images:upload_preflight_result", args=[token])
     assert f'hx-get="{poll}"' in html
     assert 'hx-trigger="every 500ms"' in html

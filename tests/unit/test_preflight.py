@@ -13,7 +13,6 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 
-from images import tasks
 from images.services import preflight
 
 MB = 1024 * 1024
@@ -243,24 +242,11 @@ def test_file_name_and_extension_come_from_the_path(url, name, extension):
 # --- the cache entries --------------------------------------------------------------------------
 
 
-class FakeTask:
-    def __init__(self, fail: bool = False) -> None:
-        self.sent = []
-        self.fail = fail
-
-    def apply_async(self, args, **kwargs):
-        if self.fail:
-            raise ConnectionError("broker down")
-        self.sent.append(args)
-
-
-def test_pending_then_done_for_its_user_only(private_ok, files, monkeypatch):
-    task = FakeTask()
-    monkeypatch.setattr(tasks, "preflight_url", task)
+def test_pending_then_done_for_its_user_only(private_ok, files, sent_tasks):
     owner, other = SimpleNamespace(pk=1), SimpleNamespace(pk=2)
     url = f"{files.url}/files/ok.qcow2"
     token = preflight.request_preflight(url, user=owner)
-    assert task.sent == [(token, url)]
+    assert sent_tasks == [("preflight_url", (token, url))]
     pending = preflight.read(token, user=owner)
     assert pending["state"] == "pending"
     assert (pending["name"], pending["extension"]) == ("ok.qcow2", ".qcow2")
@@ -274,8 +260,7 @@ def test_pending_then_done_for_its_user_only(private_ok, files, monkeypatch):
     assert preflight.read("not-a-token", user=owner) is None
 
 
-def test_a_check_nobody_picks_up_is_given_up(private_ok, monkeypatch, settings):
-    monkeypatch.setattr(tasks, "preflight_url", FakeTask())
+def test_a_check_nobody_picks_up_is_given_up(private_ok, sent_tasks, settings):
     user = SimpleNamespace(pk=1)
     token = preflight.request_preflight("http://a.example/x.iso", user=user)
     entry = cache.get(preflight._key(token))
@@ -286,8 +271,8 @@ def test_a_check_nobody_picks_up_is_given_up(private_ok, monkeypatch, settings):
     assert entry["problem"].startswith("No worker answered within")
 
 
-def test_broker_down_is_reported_at_once(monkeypatch):
-    monkeypatch.setattr(tasks, "preflight_url", FakeTask(fail=True))
+def test_broker_down_is_reported_at_once(sent_tasks):
+    sent_tasks.broker_down = True
     user = SimpleNamespace(pk=1)
     token = preflight.request_preflight("http://a.example/x.iso", user=user)
     entry = preflight.read(token, user=user)
