@@ -16,23 +16,12 @@ from images.contabo import (
     TransientError,
 )
 from images.contabo.auth import Token, TokenProvider, token_key
+from tests.unit import examples
 
 API = "https://api.example.test"
 AUTH = "https://auth.example.test/auth/realms/contabo/protocol/openid-connect/token"
 STATS_URL = f"{API}/v1/compute/images/stats"
-STATS = {
-    "data": [
-        {
-            "tenantId": "DE",
-            "customerId": "54321",
-            "currentImagesCount": 4,
-            "totalSizeMb": 102400,
-            "usedSizeMb": 55000,
-            "freeSizeMb": 47400,
-        }
-    ],
-    "_links": {"self": "/v1/compute/images/stats"},
-}
+STATS = examples.STATS_BODY
 CONFIG = ContaboConfig(API, AUTH, "my-client", "client-secret", "me@example.com", "api-password")
 
 

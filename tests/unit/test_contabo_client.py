@@ -17,6 +17,7 @@ from images.contabo import (
     Stats,
     UpdatedImage,
 )
+from tests.unit import examples
 
 API = "https://api.example.test"
 AUTH = "https://auth.example.test/auth/realms/contabo/protocol/openid-connect/token"
@@ -27,34 +28,10 @@ REQUEST_ID = re.compile(
     r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-5][0-9A-Fa-f]{3}-[089abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 )
 
-IMAGE = {
-    "imageId": IMAGE_ID,
-    "tenantId": "DE",
-    "customerId": "12345",
-    "name": "Custom Image Ubuntu",
-    "description": "Ubuntu Server 20.04.2 LTS",
-    "url": "https://example.com/image.qcow2",
-    "sizeMb": 1024,
-    "uploadedSizeMb": 1024,
-    "osType": "Linux",
-    "version": "20.04.2",
-    "format": "iso",
-    "status": "Pending",
-    "errorMessage": "Error downloading image from provided URL",
-    "standardImage": True,
-    "creationDate": "2021-06-03T06:27:12.000Z",
-    "lastModifiedDate": "2021-06-04T06:27:12.000Z",
-}
+IMAGE = examples.IMAGE
 IDS = {"tenantId": "DE", "customerId": "54321", "imageId": IMAGE_ID}
 SELF = {"self": f"/v1/compute/images/{IMAGE_ID}"}
-STATS = {
-    "tenantId": "DE",
-    "customerId": "54321",
-    "currentImagesCount": 4,
-    "totalSizeMb": 102400,
-    "usedSizeMb": 55000,
-    "freeSizeMb": 47400,
-}
+STATS = examples.STATS_DATA
 
 
 def list_body(page=1, total_pages=1, count=1, size=100):

@@ -8,22 +8,11 @@ from django.core.exceptions import ImproperlyConfigured
 from images.contabo import ContaboClient, ContaboConfig
 from images.contabo.auth import Token, token_key
 from images.contabo.django import DjangoCacheTokenStore, config_from_settings, get_client
+from tests.unit import examples
 
 API = "https://api.example.test"
 AUTH = "https://auth.example.test/token"
-STATS = {
-    "data": [
-        {
-            "tenantId": "DE",
-            "customerId": "54321",
-            "currentImagesCount": 4,
-            "totalSizeMb": 102400,
-            "usedSizeMb": 55000,
-            "freeSizeMb": 47400,
-        }
-    ],
-    "_links": {"self": "/v1/compute/images/stats"},
-}
+STATS = examples.STATS_BODY
 
 
 @pytest.fixture

@@ -15,23 +15,12 @@ from urllib3 import HTTPResponse
 
 from images.contabo import ContaboClient, ContaboConfig, RateLimited, TransientError
 from images.contabo.client import MAX_RETRY_WAIT, IdempotentRetry
+from tests.unit import examples
 
 API = "https://api.example.test"
 AUTH = "https://auth.example.test/token"
 IMAGES = f"{API}/v1/compute/images"
-STATS = {
-    "data": [
-        {
-            "tenantId": "DE",
-            "customerId": "54321",
-            "currentImagesCount": 4,
-            "totalSizeMb": 102400,
-            "usedSizeMb": 55000,
-            "freeSizeMb": 47400,
-        }
-    ],
-    "_links": {"self": "/v1/compute/images/stats"},
-}
+STATS = examples.STATS_BODY
 IDS = {"data": [{"tenantId": "DE", "customerId": "1", "imageId": "x"}], "_links": {"self": "x"}}
 
 

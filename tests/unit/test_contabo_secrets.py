@@ -16,6 +16,7 @@ from images.contabo import (
     TransientError,
 )
 from images.contabo.auth import InMemoryTokenStore, Token, TokenProvider
+from tests.unit import examples
 
 API = "https://api.example.test"
 AUTH = "https://auth.example.test/token"
@@ -26,19 +27,7 @@ ACCESS = "at-eyJhbGciOi-access"
 REFRESH = "rt-eyJhbGciOi-refresh"
 SECRETS = (CLIENT_SECRET, PASSWORD, ACCESS, REFRESH)
 CONFIG = ContaboConfig(API, AUTH, "client-id", CLIENT_SECRET, "me@example.com", PASSWORD)
-STATS = {
-    "data": [
-        {
-            "tenantId": "DE",
-            "customerId": "54321",
-            "currentImagesCount": 4,
-            "totalSizeMb": 102400,
-            "usedSizeMb": 55000,
-            "freeSizeMb": 47400,
-        }
-    ],
-    "_links": {"self": "/v1/compute/images/stats"},
-}
+STATS = examples.STATS_BODY
 TOKEN = {
     "access_token": ACCESS,
     "expires_in": 300,

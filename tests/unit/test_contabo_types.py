@@ -14,28 +14,12 @@ from images.contabo.types import (
     parse_stats,
     parse_updated,
 )
+from tests.unit import examples
 
 RID = "04e0f898-37b4-48bc-a794-1a57abe6aa31"
 
 # ImageResponse example values, copied from images-openapi.json.
-IMAGE = {
-    "imageId": "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d",
-    "tenantId": "DE",
-    "customerId": "12345",
-    "name": "Custom Image Ubuntu",
-    "description": "Ubuntu Server 20.04.2 LTS",
-    "url": "https://example.com/image.qcow2",
-    "sizeMb": 1024,
-    "uploadedSizeMb": 1024,
-    "osType": "Linux",
-    "version": "20.04.2",
-    "format": "iso",
-    "status": "Pending",
-    "errorMessage": "Error downloading image from provided URL",
-    "standardImage": True,
-    "creationDate": "2021-06-03T06:27:12.000Z",
-    "lastModifiedDate": "2021-06-04T06:27:12.000Z",
-}
+IMAGE = examples.IMAGE
 LIST_ITEM = {**IMAGE, "tags": [{"tagId": 12345, "tagName": "Web-Server"}]}
 LIST_BODY = {
     "_pagination": {"size": 10, "totalElements": 100, "totalPages": 10, "page": 1},
@@ -49,14 +33,7 @@ LIST_BODY = {
 }
 SELF = {"self": "/v1/compute/images/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"}
 IDS = {"tenantId": "DE", "customerId": "54321", "imageId": "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"}
-STATS = {
-    "tenantId": "DE",
-    "customerId": "54321",
-    "currentImagesCount": 4,
-    "totalSizeMb": 102400,
-    "usedSizeMb": 55000,
-    "freeSizeMb": 47400,
-}
+STATS = examples.STATS_DATA
 
 EXPECTED_IMAGE = Image(
     image_id="9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d",
