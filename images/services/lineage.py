@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from images.models import AuditEvent, Image, Notification, Status
 from images.services import audit, notifications
-from images.services.enqueue import after_commit
-from images.services.requests import NotAllowed, request_delete
+from images.services.requests import NotAllowed, queue_upload, request_delete
 
 REQUESTED = AuditEvent.Outcome.REQUESTED
 SUCCEEDED = AuditEvent.Outcome.SUCCEEDED
@@ -64,21 +63,19 @@ def request_retry(image: Image, *, user, remove_failed: bool) -> Image:
     refusal = why_not_retryable(image)
     if refusal:
         raise NotAllowed(refusal)
-    new = Image.objects.create(
+    new = queue_upload(
         name=image.name,
         url=image.url,
         os_type=image.os_type,
         version=image.version,
         description=image.description,
-        requested_by=user,
-        status=Status.QUEUED,
+        user=user,
         replaces=image,
         delete_replaced_when_done=image.delete_replaced_when_done,
     )
     what = "and remove the failed one" if remove_failed else "keeping the failed one"
     audit.record("retry", REQUESTED, image=new, actor=user, message=f"retry of #{image.pk}, {what}")
     audit.record("retry", REQUESTED, image=image, actor=user, message=f"retried as #{new.pk}")
-    after_commit("submit_upload", new.pk)
     if remove_failed:
         _remove_failed(image, user)
     return new
@@ -114,14 +111,13 @@ def request_replace(
     refusal = why_not_replaceable(image)
     if refusal:
         raise NotAllowed(refusal)
-    new = Image.objects.create(
+    new = queue_upload(
         name=name,
         url=url,
         os_type=os_type,
         version=version,
         description=description,
-        requested_by=user,
-        status=Status.QUEUED,
+        user=user,
         replaces=image,
         delete_replaced_when_done=delete_old_when_done,
     )
@@ -132,7 +128,6 @@ def request_replace(
     audit.record(
         "replace", REQUESTED, image=image, actor=user, message=f"{version} as #{new.pk}; {then}"
     )
-    after_commit("submit_upload", new.pk)
     return new
 
 

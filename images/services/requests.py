@@ -15,19 +15,19 @@ class NotAllowed(Exception):
     """The image is in a state that does not allow this action; the text says why."""
 
 
+def queue_upload(*, user, **fields) -> Image:
+    """Store a new queued image and submit it after commit: uploads, retries, new versions."""
+    image = Image.objects.create(requested_by=user, status=Status.QUEUED, **fields)
+    after_commit("submit_upload", image.pk)
+    return image
+
+
 @transaction.atomic
 def request_upload(*, user, name: str, url: str, os_type: str, version: str, description: str = ""):
-    image = Image.objects.create(
-        name=name,
-        url=url,
-        os_type=os_type,
-        version=version,
-        description=description,
-        requested_by=user,
-        status=Status.QUEUED,
+    image = queue_upload(
+        user=user, name=name, url=url, os_type=os_type, version=version, description=description
     )
     audit.record("upload", REQUESTED, image=image, actor=user, message=url)
-    after_commit("submit_upload", image.pk)
     return image
 
 
