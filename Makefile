@@ -38,3 +38,8 @@ clean:
 # throwaway test database (tests/e2e/screenshots.py; needs /usr/bin/chromium).
 screenshots: setup
 	$(VENV)/bin/pytest tests/e2e/screenshots.py -q -p no:cacheprovider
+
+# Benchmarks against the sandbox on SQLite and PostgreSQL (127.0.0.1:5432, Redis db 14): prints
+# one table per section and writes BENCHMARKS.md. Quick smoke run: .venv/bin/python -m bench --quick
+bench: setup
+	$(PY) -m bench --write

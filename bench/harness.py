@@ -52,6 +52,7 @@ def configure(db: str, sandbox_port: int) -> dict:
         "SANDBOX_PORT": str(sandbox_port),
         "LOG_LEVEL": "WARNING",
         "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOW_ASYNC_UNSAFE": "true",  # Playwright's sync API runs an event loop
     }
     for name in ("CONTABO_CLIENT_ID", "CELERY_BROKER_URL"):
         os.environ.pop(name, None)
@@ -111,24 +112,10 @@ def analyze() -> None:
 
 
 def wipe() -> None:
-    """Empty the image tables fast (raw SQL, children first)."""
-    from django.db import connection
+    """Empty every table (Django's flush: TRUNCATE on PostgreSQL), roles recreated after."""
+    from django.core.management import call_command
 
-    tables = [
-        "images_progresssample",
-        "images_auditevent",
-        "images_image",
-        "images_quotasnapshot",
-        "images_syncrun",
-        "images_lease",
-        "images_heartbeat",
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
-        else:
-            for table in tables:
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+    call_command("flush", interactive=False, verbosity=0)
 
 
 # --- statistics -----------------------------------------------------------------------------

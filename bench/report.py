@@ -1,0 +1,236 @@
+"""Tables from the results of `bench.run`: one per section, printed and written to BENCHMARKS.md."""
+
+import os
+import platform
+import subprocess
+import time
+
+from bench import harness
+
+
+def _ok(flag) -> str:
+    if flag is None:
+        return ""
+    return "yes" if flag else "**MISSES**"
+
+
+def _table(headers: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _rows(results: list[dict], section: str) -> list[dict]:
+    return [row for r in results for row in r["sections"].get(section, [])]
+
+
+def pages(results) -> str:
+    rows = _rows(results, "pages")
+    if not rows:
+        return ""
+    body = [
+        [
+            r["db"],
+            f"{r['images']:,}",
+            r["page"],
+            r["median_ms"],
+            r["p95_ms"],
+            f"≤ {r['p95_target_ms']:g}" if "p95_target_ms" in r else "",
+            _ok(r.get("p95_ok")),
+            r["queries"],
+            _ok(r["queries_ok"]),
+        ]
+        for r in rows
+    ]
+    headers = ["db", "images", "page", "median ms", "p95 ms", "p95 target", "ok"]
+    headers += ["SQL queries (≤ 8)", "ok"]
+    return _table(headers, body)
+
+
+def poll(results) -> str:
+    rows = _rows(results, "poll")
+    if not rows:
+        return ""
+    body = [
+        [
+            r["db"],
+            f"{r['in_flight']:,}",
+            r["target_calls"],
+            r["batched_calls"],
+            _ok(r["calls_ok"]),
+            r["batched_ms"],
+            r["per_image_calls"],
+            r["per_image_ms"],
+            f"{r['call_ratio']}x" if r["call_ratio"] else "-",
+            f"{r['time_ratio']}x" if r["time_ratio"] else "-",
+        ]
+        for r in rows
+    ]
+    headers = ["db", "in flight", "target calls", "calls", "ok", "ms / cycle"]
+    headers += ["per-image GETs: calls", "ms / cycle", "calls ratio", "time ratio"]
+    return _table(headers, body)
+
+
+def sync(results) -> str:
+    rows = _rows(results, "sync")
+    if not rows:
+        return ""
+    body = [
+        [
+            r["db"],
+            f"{r['remote_images']:,}",
+            r["database"],
+            r["seconds"],
+            f"< {r['target_s']:g}",
+            _ok(r["seconds_ok"]),
+            r["calls"],
+            r["added"],
+            r["updated"],
+            r["tracemalloc_peak_mb"],
+            r["rss_delta_mb"],
+        ]
+        for r in rows
+    ]
+    headers = ["db", "remote images", "into", "seconds", "target", "ok", "API calls"]
+    headers += ["added", "updated", "tracemalloc peak MB", "RSS delta MB"]
+    return _table(headers, body)
+
+
+def latency(results) -> str:
+    rows = _rows(results, "latency")
+    if not rows:
+        return ""
+    body = [
+        [
+            r["db"],
+            r["page"],
+            r["idle_p95_ms"],
+            r["p95_ms_api_0"],
+            r["p95_ms_api_1000"],
+            f"{r['ratio']}x",
+            f"≤ {r['target_ratio']}x",
+            _ok(r["ok"]),
+            f"{r['median_ms_api_0']} / {r['median_ms_api_1000']}",
+        ]
+        for r in rows
+    ]
+    headers = ["db", "page (10k images)", "p95 ms, no worker", "p95 ms, worker + API 0 ms"]
+    headers += ["p95 ms, worker + API 1000 ms", "ratio", "target", "ok", "median ms 0 / 1000"]
+    return _table(headers, body)
+
+
+def progress(results) -> str:
+    rows = _rows(results, "progress")
+    if not rows:
+        return ""
+    body = [
+        [
+            r["db"],
+            r["runs"],
+            r["poll_interval_s"],
+            r["page_interval_s"],
+            r["median_s"],
+            r["max_s"],
+            f"≤ {r['target_s']:g}",
+            _ok(r["ok"]),
+            ", ".join(map(str, r["all_s"])),
+        ]
+        for r in rows
+    ]
+    headers = ["db", "runs", "poll interval s", "page interval s", "median s", "max s"]
+    headers += ["target s", "ok", "every run s"]
+    return _table(headers, body)
+
+
+def throughput(results) -> str:
+    rows = _rows(results, "throughput")
+    if not rows:
+        return ""
+    body = [
+        [
+            r["db"],
+            r["page"],
+            f"{r['images']:,}",
+            r["rps"],
+            ", ".join(map(str, r["rounds"])),
+            r["p50_ms"],
+            f"{r['vs_admin']}x",
+            _ok(r.get("ok")),
+            r["errors"],
+        ]
+        for r in rows
+    ]
+    headers = ["db", "page", "images", "req/s (median)", "rounds", "p50 ms"]
+    headers += ["vs admin", "≥ admin", "errors"]
+    return _table(headers, body)
+
+
+SECTIONS = [
+    ("Pages", pages),
+    ("Poll cycle", poll),
+    ("Full sync", sync),
+    ("API-latency independence", latency),
+    ("Progress latency", progress),
+    ("Web throughput", throughput),
+]
+
+
+def tables(results) -> str:
+    out = []
+    for title, render in SECTIONS:
+        table = render(results)
+        if table:
+            out += [f"\n## {title}\n", table]
+    return "\n".join(out)
+
+
+def machine(results) -> dict:
+    info = {
+        "cores": os.cpu_count(),
+        "memory": f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB",
+        "cpu": platform.processor() or "?",
+        "kernel": platform.release(),
+    }
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    for r in results:
+        info.update(r.get("versions", {}))
+    try:
+        info["wrk"] = subprocess.run(
+            ["wrk", "--version"], capture_output=True, text=True, check=False
+        ).stdout.split("\n")[0][:40]
+    except OSError:
+        info["wrk"] = "not installed"
+    try:
+        load = os.getloadavg()
+        info["load average at the end"] = ", ".join(f"{x:.2f}" for x in load)
+    except OSError:
+        pass
+    return info
+
+
+def markdown(results, args) -> str:
+    info = machine(results)
+    notes = (harness.ROOT / "bench" / "NOTES.md").read_text()
+    out = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench` (`python -m bench --write`) on {time.strftime('%Y-%m-%d')}. "
+        "Every figure is measured against the local Contabo sandbox (`python -m sandbox`), on "
+        "SQLite and on PostgreSQL, and sits next to its target; **MISSES** marks a miss.",
+        "",
+        "## Machine",
+        "",
+        _table(["", ""], [[k, v] for k, v in info.items()]),
+        "",
+        notes.strip(),
+        tables(results),
+        "",
+    ]
+    return "\n".join(out)
