@@ -5,6 +5,7 @@ filesystem broker under var/, and the local Contabo sandbox as the API.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "images",
 ]
 
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the 429 page
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -167,6 +170,14 @@ STATS_INTERVAL_SECONDS = env.float("STATS_INTERVAL_SECONDS", default=300.0)
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=60.0)
 PAGE_REFRESH_SECONDS = env.float("PAGE_REFRESH_SECONDS", default=2.0)
 STALL_AFTER_SECONDS = env.float("STALL_AFTER_SECONDS", default=300.0)
+# A submit claim older than this is taken over (the worker holding it is presumed dead); it must
+# outlast the slowest create call (list + POST with read timeouts and retries).
+SUBMIT_CLAIM_SECONDS = env.float("SUBMIT_CLAIM_SECONDS", default=120.0)
+# The sweeper leaves a fresh intent alone this long: its own task is most likely on the way.
+SWEEP_GRACE_SECONDS = env.float("SWEEP_GRACE_SECONDS", default=30.0)
+# A second identical upload by the same user within this window is the same request (double
+# submit), not a new image.
+UPLOAD_DUPLICATE_WINDOW_SECONDS = env.float("UPLOAD_DUPLICATE_WINDOW_SECONDS", default=10.0)
 CONTABO_PAGE_SIZE = env.int("CONTABO_PAGE_SIZE", default=100)
 DASHBOARD_URL = env.str("DASHBOARD_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -195,6 +206,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out client before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one client address, that pair is locked out for LOGIN_COOLOFF_MINUTES (429 page). The address is
+# REMOTE_ADDR: behind a proxy that does not rewrite it, this becomes a per-username limit.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "images:list"
 LOGOUT_REDIRECT_URL = "login"
