@@ -7,6 +7,7 @@ already lists with the same name and URL, and adopts that image instead of posti
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -15,13 +16,16 @@ from images.models import AuditEvent, Image, Status
 from images.services import audit, lineage
 from images.services.mapping import local_status, remote_fields
 
-CLAIM_SECONDS = 120
+
+def claim_seconds() -> float:
+    """How long a claim protects a row (settings.SUBMIT_CLAIM_SECONDS)."""
+    return settings.SUBMIT_CLAIM_SECONDS
 
 
 def claim(image_id: int) -> Image | None:
     """Take the row for submission; None when it is not ours to submit (done, or held)."""
     now = timezone.now()
-    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    stale = now - timedelta(seconds=claim_seconds())
     claimed = Image.objects.filter(
         Q(status=Status.QUEUED) | Q(status=Status.SUBMITTING, submit_started_at__lt=stale),
         pk=image_id,

@@ -3,13 +3,12 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from images.models import Image, Status
-from images.services.submit import CLAIM_SECONDS
-
-GRACE_SECONDS = 30
+from images.services.submit import claim_seconds
 
 
 @dataclass
@@ -21,8 +20,8 @@ class StaleIntents:
 
 def stale_intents() -> StaleIntents:
     now = timezone.now()
-    grace = now - timedelta(seconds=GRACE_SECONDS)
-    stale_claim = now - timedelta(seconds=CLAIM_SECONDS)
+    grace = now - timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
+    stale_claim = now - timedelta(seconds=claim_seconds())
     uploads = Image.objects.filter(
         Q(status=Status.QUEUED, created_at__lt=grace)
         | Q(status=Status.SUBMITTING, submit_started_at__lt=stale_claim)

@@ -50,7 +50,7 @@ def test_retry_after_a_crash_adopts_the_image_instead_of_posting_again(api, cont
     Image.objects.filter(pk=image.pk).update(
         status=Status.SUBMITTING,
         submit_attempts=1,
-        submit_started_at=timezone.now() - timedelta(seconds=submit.CLAIM_SECONDS + 1),
+        submit_started_at=timezone.now() - timedelta(seconds=submit.claim_seconds() + 1),
     )
     submit.submit(api, image.pk)
     image.refresh_from_db()
