@@ -200,10 +200,17 @@ def upload(request):
     form = UploadForm(request.POST or None, duplicate_guard=True)
     if request.method == "POST" and form.is_valid():
         image = request_upload(user=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            f"“{image.name}” is queued for download by Contabo; progress shows below.",
-        )
+        if image.duplicate:
+            messages.info(
+                request,
+                f"“{image.name}” was already queued a moment ago with the same details; "
+                "it was not queued twice.",
+            )
+        else:
+            messages.success(
+                request,
+                f"“{image.name}” is queued for download by Contabo; progress shows below.",
+            )
         return redirect("images:detail", pk=image.pk)
     status = 200
     if form.errors:

@@ -1,5 +1,9 @@
 """User intents: stored first as local state, then carried out by a task after commit."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -24,11 +28,41 @@ def queue_upload(*, user, **fields) -> Image:
 
 @transaction.atomic
 def request_upload(*, user, name: str, url: str, os_type: str, version: str, description: str = ""):
-    image = queue_upload(
-        user=user, name=name, url=url, os_type=os_type, version=version, description=description
-    )
+    """Store a queued upload and enqueue its submit.
+
+    The same request by the same user again within UPLOAD_DUPLICATE_WINDOW_SECONDS (a double
+    click, a form sent twice) is not a second image: the one already stored is returned, with
+    `duplicate` set to True. The user's row is locked first, so two such requests racing in
+    parallel are decided one after the other (SQLite's IMMEDIATE transactions do the same).
+    """
+    fields = {
+        "name": name,
+        "url": url,
+        "os_type": os_type,
+        "version": version,
+        "description": description,
+    }
+    earlier = _recent_duplicate(user, fields)
+    if earlier is not None:
+        earlier.duplicate = True
+        return earlier
+    image = queue_upload(user=user, **fields)
     audit.record("upload", REQUESTED, image=image, actor=user, message=url)
+    image.duplicate = False
     return image
+
+
+def _recent_duplicate(user, fields: dict) -> Image | None:
+    if user is None or user.pk is None:
+        return None
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    since = timezone.now() - timedelta(seconds=settings.UPLOAD_DUPLICATE_WINDOW_SECONDS)
+    return (
+        Image.objects.filter(requested_by=user, created_at__gte=since, **fields)
+        .exclude(status__in=(Status.FAILED, Status.DELETING, Status.DELETED, Status.GONE))
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def why_unchangeable(image: Image) -> str | None:
