@@ -4,6 +4,8 @@ The fault table collects one row per fault-matrix test and is printed at the end
 (and written to var/reliability/fault-table.md, var/ being ignored by git).
 """
 
+import logging
+
 import pytest
 
 from tests.pages.factories import make_user
@@ -39,6 +41,38 @@ def viewer_client(client, viewer):
 def manager_client(client, manager):
     client.force_login(manager)
     return client
+
+
+class Collector(logging.Handler):
+    """Keeps the formatted text (with tracebacks) of every record logged during the run."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.texts.append(self.format(record))
+        except Exception:  # a record that cannot be formatted must not break the test
+            self.texts.append(repr(record.__dict__))
+
+
+LOG_COLLECTOR = Collector()
+
+
+def pytest_configure(config):
+    """Attached when this conftest loads (at collection, before any test of the run)."""
+    logging.getLogger().addHandler(LOG_COLLECTOR)
+    # The API client logs successful calls at DEBUG and urllib3 logs every request line there:
+    # let those reach the collector too, so the scan sees every request the run made.
+    for name in ("images.contabo", "urllib3"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+
+
+@pytest.fixture(scope="session")
+def session_logs() -> Collector:
+    return LOG_COLLECTOR
 
 
 @pytest.fixture(scope="session")

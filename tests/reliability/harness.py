@@ -38,6 +38,17 @@ SETTLE_TIMEOUT = 120
 FINAL = (Status.DOWNLOADED, Status.FAILED, Status.DELETED, Status.GONE)
 
 FAULT_ROWS: list[dict] = []
+# Access and refresh tokens seen in the shared token store after each run, for the secrets scan.
+TOKENS_SEEN: set[str] = set()
+
+
+def remember_tokens() -> None:
+    from images.contabo.auth import token_key
+    from images.contabo.django import DjangoCacheTokenStore, config_from_settings
+
+    token = DjangoCacheTokenStore().get(token_key(config_from_settings()))
+    if token is not None:
+        TOKENS_SEEN.update(t for t in (token.access_token, token.refresh_token) if t)
 
 
 def format_table(rows: list[dict]) -> str:
@@ -164,6 +175,7 @@ class FaultRun:
         """
         self.sandbox.set_faults(**NO_FAULTS)
         remote = list(get_client().iter_images(standard_image=False))
+        remember_tokens()
         names = Counter(r.name for r in remote)
         uploads = list(Image.objects.filter(pk__in=self.uploads))
         duplicates = sum(names[i.name] - 1 for i in uploads if names[i.name] > 1)
