@@ -42,6 +42,13 @@ RULES = {
     "images:rename": "write",
     "images:delete": "write",
     "images:refresh": "post_only_write",
+    "images:export_csv": "read",
+    "images:export_json": "read",
+    "images:notifications": "self",
+    "images:retry": "post_only_write",
+    "images:replace": "write",
+    "images:upload_preflight": "post_only_manager",
+    "images:upload_preflight_result": "manager_read",
     "admin:login": "admin_login",
 }
 
@@ -72,6 +79,7 @@ def concrete(pattern: str, image: Image, user) -> str:
     path = re.sub(r"\(\?P<app_label>[^)]*\)", "images", path)
     path = re.sub(r"\(\?P<url>[^)]*\)", "no-such-page/", path)
     path = path.replace("<int:pk>", str(image.pk)).replace("<id>", str(user.pk))
+    path = path.replace("<slug:token>", "no-such-token")
     path = path.replace("<path:content_type_id>", "1").replace("<path:object_id>", "1")
     assert "<" not in path and "(" not in path, pattern
     return "/" + path
@@ -92,7 +100,7 @@ def _expect(kind: str, role: str, method: str) -> set[int]:
     if kind == "logout":
         return {405} if method == "GET" else {302}
     if kind == "self":
-        return {302} if anonymous else ({200} if method == "GET" else {200, 405})
+        return {302} if anonymous else ({200} if method == "GET" else {200, 302, 405})
     if kind == "read":
         if method == "POST":
             return {405}
@@ -107,6 +115,14 @@ def _expect(kind: str, role: str, method: str) -> set[int]:
         if method == "GET":
             return {405}
         return {302} if anonymous else ({403} if role == "viewer" else {302})
+    if kind == "post_only_manager":
+        if method == "GET":
+            return {405}
+        return {302} if anonymous else ({403} if role == "viewer" else {200, 400})
+    if kind == "manager_read":
+        if method == "POST":
+            return {405}
+        return {302} if anonymous else ({403} if role == "viewer" else {200})
     if kind == "admin":
         return {302}  # nobody here is staff: the admin sends everyone to its login
     raise AssertionError(kind)

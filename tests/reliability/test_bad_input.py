@@ -198,31 +198,39 @@ def test_unknown_image_ids(manager_client, unchanged):
 
 
 def test_double_submit_queues_one_image(manager_client):
+    """A repeat is first caught by the form (409, "Upload anyway"); a repeat of a confirmed
+    upload within the window by the service, which answers with the image already queued."""
     first = manager_client.post(UPLOAD, GOOD)
-    second = manager_client.post(UPLOAD, GOOD)
-    image = Image.objects.get()
-    assert first["Location"] == second["Location"] == reverse("images:detail", args=[image.pk])
-    assert AuditEvent.objects.filter(action="upload").count() == 1
-    page = manager_client.get(second["Location"]).content.decode()
-    assert "was already queued a moment ago" in page
-    # A different request is a new image; so is the same one once the window has passed.
-    assert manager_client.post(UPLOAD, {**GOOD, "version": "24.10"}).status_code == 302
-    assert Image.objects.count() == 2
+    assert first.status_code == 302
+    repeat = manager_client.post(UPLOAD, GOOD)
+    assert repeat.status_code == 409
+    assert "Upload anyway" in repeat.content.decode()
+    assert Image.objects.count() == 1
+    confirmed = {**GOOD, "name": "second", "upload_anyway": "on"}
+    one = manager_client.post(UPLOAD, confirmed)
+    two = manager_client.post(UPLOAD, confirmed)  # the confirmation button pressed twice
+    image = Image.objects.get(name="second")
+    assert one["Location"] == two["Location"] == reverse("images:detail", args=[image.pk])
+    assert AuditEvent.objects.filter(action="upload").count() == 2
+    assert "was already queued a moment ago" in manager_client.get(two["Location"]).content.decode()
+    # Once the window has passed, a confirmed repeat is a new image, as asked.
     Image.objects.update(created_at=image.created_at.replace(year=2000))
-    assert manager_client.post(UPLOAD, GOOD).status_code == 302
+    assert manager_client.post(UPLOAD, confirmed).status_code == 302
     assert Image.objects.count() == 3
 
 
 def test_a_failed_upload_can_be_retried_at_once(manager_client):
     manager_client.post(UPLOAD, GOOD)
     Image.objects.update(status=Status.FAILED)
-    manager_client.post(UPLOAD, GOOD)
+    assert manager_client.post(UPLOAD, {**GOOD, "upload_anyway": "on"}).status_code == 302
     assert Image.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_double_submit(manager):
+@pytest.mark.parametrize("confirmed", [False, True], ids=["plain", "upload-anyway"])
+def test_parallel_double_submit(manager, confirmed):
     """Two identical POSTs racing in two threads (two connections) still make one image."""
+    data = {**GOOD, "upload_anyway": "on"} if confirmed else GOOD
     barrier = threading.Barrier(2)
     statuses = []
 
@@ -231,7 +239,7 @@ def test_parallel_double_submit(manager):
         client.force_login(manager)
         barrier.wait()
         try:
-            statuses.append(client.post(UPLOAD, GOOD).status_code)
+            statuses.append(client.post(UPLOAD, data).status_code)
         finally:
             connection.close()
 
@@ -240,7 +248,8 @@ def test_parallel_double_submit(manager):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert statuses == [302, 302]
+    assert len(statuses) == 2
+    assert set(statuses) <= {302, 409}, statuses
     assert Image.objects.count() == 1
 
 
