@@ -16,9 +16,13 @@ def rename(client: ContaboClient, image_id: int) -> bool:
     if image.pending_name is None or image.status == Status.DELETED:
         return False
     name, description = image.pending_name, image.pending_description
-    result = client.update_image(
-        image.remote_id, name=name, description=description, trace_id=f"rename-{image.pk}"
-    )
+    try:
+        result = client.update_image(
+            image.remote_id, name=name, description=description, trace_id=f"rename-{image.pk}"
+        )
+    except ContaboError as exc:
+        exc.rename_sent = (name, description)  # rename_failed clears only this request
+        raise
     applied = Image.objects.filter(
         pk=image_id, pending_name=name, pending_description=description
     ).update(
@@ -36,10 +40,14 @@ def rename(client: ContaboClient, image_id: int) -> bool:
 
 
 def rename_failed(image_id: int, exc: ContaboError) -> None:
+    """The rename that was sent is dropped with the API's reason; a newer one the user asked for
+    meanwhile stays pending for its own task (the failure is still in the audit trail)."""
     image = Image.objects.get(pk=image_id)
-    Image.objects.filter(pk=image_id).update(
-        pending_name=None, pending_description=None, action_error=f"Rename failed: {exc}"
-    )
+    rows = Image.objects.filter(pk=image_id)
+    sent = getattr(exc, "rename_sent", None)
+    if sent is not None:
+        rows = rows.filter(pending_name=sent[0], pending_description=sent[1])
+    rows.update(pending_name=None, pending_description=None, action_error=f"Rename failed: {exc}")
     audit.record_error("rename", image, exc)
 
 

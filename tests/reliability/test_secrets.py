@@ -3,9 +3,9 @@ refresh token the sandbox issued, appear in no rendered page, log line, model te
 
 Tokens: those read from the shared token store (after each fault-matrix run and here), one from
 the sandbox's password grant, and, since every token the sandbox issues is a JWT, any JWT at all.
-The log scan runs last in this module: it covers every record logged in this pytest process since
-tests/reliability was collected (the whole run when the suite runs together) and the log files
-of every worker and beat the run started.
+The log scan runs after every database test of the run (it is the last transactional test): it
+covers every record logged in this pytest process since tests/reliability was collected (the whole
+run when the suite runs together) and the logs of every worker and beat the run started.
 """
 
 import pickle
@@ -212,8 +212,10 @@ def test_every_error_class_shows_no_secrets(contabo):
             assert not leaks(text, hidden), (type(exc).__name__, text)
 
 
+@pytest.mark.django_db(transaction=True)  # pytest-django runs these after the plain DB tests
 def test_logs_hold_no_secrets(session_logs, contabo):
-    """Last in this module: everything logged so far in this run, and every worker log."""
+    """Runs after every DB test of the run, the fault matrix included (transactional tests go
+    last, in file order): everything logged so far in this process, and every worker log."""
     hidden = secrets_to_hide(contabo)
     assert session_logs.texts, "the log collector saw nothing"
     for text in session_logs.texts:
