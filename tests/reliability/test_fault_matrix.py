@@ -171,7 +171,7 @@ def test_broker_unreachable_when_the_user_asks(run, fault_table, caplog):
         app.conf.broker_url = original
     queued = Image.objects.filter(pk__in=run.uploads, status=Status.QUEUED).count()
     assert queued == UPLOADS
-    left = [r for r in caplog.records if "left for the sweeper" in r.getMessage()]
+    left = [r for r in caplog.records if "broker unreachable" in r.getMessage()]
     assert len(left) == UPLOADS + 2, "every send (3 uploads, a rename, a delete) failed"
     back = time.monotonic()
     run.record(fault_table, "broker unreachable at request time", back, "broker back")
