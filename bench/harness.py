@@ -114,8 +114,14 @@ def analyze() -> None:
 def wipe() -> None:
     """Empty every table (Django's flush: TRUNCATE on PostgreSQL), roles recreated after."""
     from django.core.management import call_command
+    from django.db import connection
 
     call_command("flush", interactive=False, verbosity=0)
+    if connection.vendor == "sqlite":
+        # Give back the pages and the WAL of what was deleted, as a long-lived database would.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # --- statistics -----------------------------------------------------------------------------

@@ -165,6 +165,7 @@ def throughput(results) -> str:
     return _table(headers, body)
 
 
+_KEYS = ["pages", "poll", "sync", "latency", "progress", "throughput"]
 SECTIONS = [
     ("Pages", pages),
     ("Poll cycle", poll),
@@ -175,12 +176,40 @@ SECTIONS = [
 ]
 
 
+def misses(results) -> list[str]:
+    """Every measured figure that misses its target, in words."""
+    out = []
+    for r in _rows(results, "pages"):
+        if not r["queries_ok"]:
+            out.append(f"{r['db']} {r['images']:,} images, {r['page']}: {r['queries']} queries")
+        if r.get("p95_ok") is False:
+            out.append(f"{r['db']} {r['images']:,} images, {r['page']}: p95 {r['p95_ms']} ms")
+    for r in _rows(results, "poll"):
+        if not r["calls_ok"]:
+            calls = r["batched_calls"]
+            out.append(f"{r['db']} poll with {r['in_flight']} in flight: {calls} calls")
+    for r in _rows(results, "sync"):
+        if not r["seconds_ok"]:
+            out.append(f"{r['db']} sync of {r['remote_images']:,}: {r['seconds']} s")
+    for r in _rows(results, "latency"):
+        if not r["ok"]:
+            out.append(f"{r['db']} {r['page']} under 1 s API latency: {r['ratio']}x its p95")
+    for r in _rows(results, "progress"):
+        if not r["ok"]:
+            out.append(f"{r['db']} progress latency: max {r['max_s']} s")
+    for r in _rows(results, "throughput"):
+        if r.get("ok") is False:
+            out.append(f"{r['db']} list throughput: {r['vs_admin']}x the admin's")
+    return out
+
+
 def tables(results) -> str:
     out = []
-    for title, render in SECTIONS:
+    for (title, render), key in zip(SECTIONS, _KEYS, strict=True):
         table = render(results)
         if table:
-            out += [f"\n## {title}\n", table]
+            stamps = sorted({f"{r['db']} {r.get('measured', '?')}" for r in _rows(results, key)})
+            out += [f"\n## {title}\n", f"Measured: {'; '.join(stamps)}.\n", table]
     return "\n".join(out)
 
 
@@ -228,6 +257,10 @@ def markdown(results, args) -> str:
         "## Machine",
         "",
         _table(["", ""], [[k, v] for k, v in info.items()]),
+        "",
+        "## Targets missed in this run",
+        "",
+        "\n".join(f"- {m}" for m in misses(results)) or "None.",
         "",
         notes.strip(),
         tables(results),

@@ -53,6 +53,9 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--progress-runs", type=int, help="progress latency runs (10)")
     parser.add_argument("--throughput-images", type=int, help="images for throughput (10000)")
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
+    parser.add_argument(
+        "--report-only", action="store_true", help="tables from the last results, no measuring"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     base = QUICK if args.quick else DEFAULTS
@@ -76,7 +79,10 @@ def child(args) -> None:
     env = harness.configure(db, port)
     harness.fresh_database(db)
     harness.flush_redis()
-    results: dict = {"db": db, "sections": {}, "args": vars(args)}
+    out = harness.VAR / f"results-{db}.json"
+    # Sections not run this time keep their last results (each section notes when it ran).
+    results: dict = json.loads(out.read_text()) if out.exists() else {"db": db, "sections": {}}
+    results["args"] = vars(args)
     state = harness.VAR / db / "sandbox.sqlite3"
     state.unlink(missing_ok=True)
     with SandboxServer(port=port, bandwidth_mbps=1000, state=state) as server:
@@ -89,9 +95,10 @@ def child(args) -> None:
             started = time.perf_counter()
             harness.log(f"{db}: {section}")
             module = __import__(f"bench.{section}", fromlist=["run"])
-            results["sections"][section] = module.run(db, args, env)
+            rows = module.run(db, args, env)
+            stamp = time.strftime("%Y-%m-%d %H:%M")
+            results["sections"][section] = [{**row, "measured": stamp} for row in rows]
             harness.log(f"{db}: {section} done in {time.perf_counter() - started:.0f} s")
-    out = harness.VAR / f"results-{db}.json"
     out.write_text(json.dumps(results, indent=1, default=str))
 
 
@@ -105,7 +112,9 @@ def main(argv=None) -> None:
     harness.VAR.mkdir(parents=True, exist_ok=True)
     results = []
     for db in args.db:
-        (harness.VAR / f"results-{db}.json").unlink(missing_ok=True)
+        if args.report_only:
+            results.append(json.loads((harness.VAR / f"results-{db}.json").read_text()))
+            continue
         command = [sys.executable, "-m", "bench.run", "--child", "--db", db]
         command += ["--sections", ",".join(args.sections)]
         for key in DEFAULTS:
