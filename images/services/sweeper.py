@@ -22,9 +22,11 @@ def stale_intents() -> StaleIntents:
     now = timezone.now()
     grace = now - timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
     stale_claim = now - timedelta(seconds=claim_seconds())
+    # Never tried, or released for a retry whose task should long have run, or a claim whose
+    # worker died. A row released for a retry that is still scheduled is left to that retry.
     uploads = Image.objects.filter(
-        Q(status=Status.QUEUED, created_at__lt=grace)
-        | Q(status=Status.SUBMITTING, submit_started_at__lt=stale_claim)
+        Q(status=Status.QUEUED, submit_started_at__isnull=True, created_at__lt=grace)
+        | Q(status__in=(Status.QUEUED, Status.SUBMITTING), submit_started_at__lt=stale_claim)
     )
     renames = Image.objects.filter(pending_name__isnull=False, remote_id__isnull=False).exclude(
         status__in=(Status.DELETED, Status.GONE)
