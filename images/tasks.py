@@ -12,12 +12,14 @@ from images.contabo import ContaboError
 from images.contabo.django import get_client
 from images.services import changes, notifications, polling, preflight, submit, sweeper, sync
 
-MAX_RETRIES = 5
+# Waits of 1, 2, 4 ... 120 s: a user's request survives about four minutes of Contabo outage.
+MAX_RETRIES = 8
+MAX_COUNTDOWN = 120
 
 
 def _countdown(task, exc: ContaboError) -> float:
     retry_after = getattr(exc, "retry_after", None)
-    return retry_after if retry_after else min(60, 2**task.request.retries)
+    return retry_after if retry_after else min(MAX_COUNTDOWN, 2**task.request.retries)
 
 
 def _retrying(task, exc: ContaboError) -> bool:
