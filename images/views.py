@@ -80,6 +80,8 @@ def _get_image(pk: int) -> Image:
 
 # --- list ---------------------------------------------------------------------------------------
 
+STOP_POLLING = 286  # htmx swaps this answer, then cancels the element's `every` trigger
+
 
 @require_GET
 @login_required
@@ -116,19 +118,23 @@ def image_list(request):
 def image_list_live(request):
     """ONE request per interval for the whole list: the watched rows, swapped out of band.
 
-    The answer always re-renders every row asked for (so a row that just finished shows its
-    final state once) and a new poller carrying only the ids still live; with none left the
-    poller has no trigger and the page stops asking.
+    The poller element stays on the page (replacing it would restart its timer, making the
+    period interval + request time); it sends the ids from the hidden `#live-ids` input. The
+    answer re-renders every row asked for (so a row that just finished shows its final state
+    once) and, out of band, that input with only the ids still live; with none left the status
+    is 286, htmx's "stop polling" (it still swaps this last answer).
     """
     ids = _parse_ids(request.GET.get("ids", ""))
     images = selectors.live_images(ids)
+    live_ids = [i.pk for i in images if i.live]
     context = {
         "images": images,
-        "live_ids": [i.pk for i in images if i.live],
+        "live_ids": live_ids,
         "can_manage": can_manage(request.user),
         **_live_context(),
     }
-    return render(request, "images/partials/list_live.html", context)
+    status = 200 if live_ids else STOP_POLLING
+    return render(request, "images/partials/list_live.html", context, status=status)
 
 
 def _parse_ids(raw: str) -> list[int]:

@@ -1,4 +1,8 @@
-"""Live progress: one request per interval for the whole page, stopping when nothing moves."""
+"""Live progress: one request per interval for the whole page, stopping when nothing moves.
+
+The list's poller stays on the page (its timer is never restarted); each answer swaps the rows
+and the `#live-ids` input out of band, and answers 286 (htmx: stop polling) once nothing is live.
+"""
 
 import re
 
@@ -12,10 +16,24 @@ pytestmark = pytest.mark.django_db
 LIVE = reverse("images:list_live")
 
 
+STOP_POLLING = 286
+
+
 def poller(html: str) -> str:
     match = re.search(r'<div id="live-poller"[^>]*>', html)
     assert match, "no poller"
     return match.group(0)
+
+
+def live_ids_input(html: str) -> str:
+    match = re.search(r'<input type="hidden" id="live-ids"[^>]*>', html)
+    assert match, "no ids input"
+    return match.group(0)
+
+
+def live_ids(html: str) -> list[int]:
+    value = re.search(r'value="([^"]*)"', live_ids_input(html)).group(1)
+    return [int(i) for i in value.split(",") if i]
 
 
 def row_ids(html: str) -> list[int]:
@@ -29,11 +47,14 @@ def test_list_with_in_flight_rows_has_one_poller_for_them(viewer_client, setting
     b = make_image(name="b", status=Status.QUEUED)
     html = viewer_client.get(reverse("images:list")).content.decode()
     tag = poller(html)
-    ids = re.search(r"\?ids=([\d,]+)", tag).group(1).split(",")
-    assert sorted(map(int, ids)) == sorted([a.pk, b.pk])
-    assert str(ready.pk) not in ids
+    assert sorted(live_ids(html)) == sorted([a.pk, b.pk])
+    assert ready.pk not in live_ids(html)
+    assert f'hx-get="{LIVE}"' in tag  # the ids come from the input, not the URL
+    assert 'hx-include="#live-ids"' in tag
     assert 'hx-trigger="every 2000ms"' in tag
     assert 'hx-swap="none"' in tag
+    assert 'name="ids"' in live_ids_input(html)
+    assert "hx-swap-oob" not in live_ids_input(html)
     # One poller for the page, not one per row.
     assert html.count("hx-get=") == 1
 
@@ -41,9 +62,11 @@ def test_list_with_in_flight_rows_has_one_poller_for_them(viewer_client, setting
 def test_list_without_in_flight_rows_does_not_poll(viewer_client):
     make_image(name="ready")
     make_image(name="failed", status=Status.FAILED)
-    tag = poller(viewer_client.get(reverse("images:list")).content.decode())
+    html = viewer_client.get(reverse("images:list")).content.decode()
+    tag = poller(html)
     assert "hx-trigger" not in tag
     assert "hx-get" not in tag
+    assert live_ids(html) == []
 
 
 def test_fragment_returns_only_the_watched_rows_out_of_band(viewer_client):
@@ -54,34 +77,41 @@ def test_fragment_returns_only_the_watched_rows_out_of_band(viewer_client):
     html = response.content.decode()
     assert response.status_code == 200
     assert row_ids(html) == [a.pk, b.pk]
-    assert html.count('hx-swap-oob="true"') == 3  # two rows and the poller
+    assert html.count('hx-swap-oob="true"') == 3  # two rows and the ids input
+    assert 'hx-swap-oob="true"' in live_ids_input(html)
     assert "<html" not in html  # a fragment, not a page
     assert "25%" in html
-    tag = poller(html)
-    assert "hx-trigger" in tag
-    assert f"ids={a.pk},{b.pk}" in tag
+    assert 'id="live-poller"' not in html  # the poller itself stays, its timer running
+    assert "hx-get" not in html
+    assert live_ids(html) == [a.pk, b.pk]
 
 
 def test_fragment_sends_a_finished_row_once_then_drops_it(viewer_client):
     a = make_downloading(name="a")
     b = make_downloading(name="b")
     Image.objects.filter(pk=a.pk).update(status=Status.DOWNLOADED, uploaded_size_mb=2000)
-    html = viewer_client.get(LIVE, {"ids": f"{a.pk},{b.pk}"}).content.decode()
+    response = viewer_client.get(LIVE, {"ids": f"{a.pk},{b.pk}"})
+    html = response.content.decode()
+    assert response.status_code == 200  # b still moves: keep polling
     assert row_ids(html) == [a.pk, b.pk]
     assert "Ready" in html  # a's final state replaces its progress bar
-    tag = poller(html)
-    assert f"ids={b.pk}" in tag
-    assert f"{a.pk}," not in tag
+    assert live_ids(html) == [b.pk]
+
+    # The next request carries only b: a is not sent again.
+    html = viewer_client.get(LIVE, {"ids": ",".join(map(str, live_ids(html)))}).content.decode()
+    assert row_ids(html) == [b.pk]
 
 
 def test_fragment_stops_polling_when_nothing_is_in_flight(viewer_client):
     a = make_downloading(name="a")
     Image.objects.filter(pk=a.pk).update(status=Status.FAILED, error_message="boom")
-    html = viewer_client.get(LIVE, {"ids": str(a.pk)}).content.decode()
-    tag = poller(html)
-    assert "hx-trigger" not in tag
-    assert "hx-get" not in tag
+    response = viewer_client.get(LIVE, {"ids": str(a.pk)})
+    html = response.content.decode()
+    assert response.status_code == STOP_POLLING
+    assert row_ids(html) == [a.pk]  # still swapped: the row shows its final state
     assert "Failed" in html
+    assert live_ids(html) == []
+    assert "hx-trigger" not in html
 
 
 def test_fragment_ignores_junk_ids_and_caps_the_count(viewer_client):
@@ -90,18 +120,25 @@ def test_fragment_ignores_junk_ids_and_caps_the_count(viewer_client):
     response = viewer_client.get(LIVE, {"ids": junk})
     assert response.status_code == 200
     assert row_ids(response.content.decode()) == [a.pk]
+    assert live_ids(response.content.decode()) == [a.pk]
 
 
-def test_fragment_with_no_ids_is_an_idle_poller(viewer_client):
-    html = viewer_client.get(LIVE).content.decode()
+def test_fragment_with_no_ids_stops_polling(viewer_client):
+    response = viewer_client.get(LIVE)
+    html = response.content.decode()
+    assert response.status_code == STOP_POLLING
     assert row_ids(html) == []
-    assert "hx-trigger" not in poller(html)
+    assert live_ids(html) == []
 
 
 def test_deleting_rows_are_watched_until_confirmed(viewer_client):
     a = make_image(name="going", status=Status.DELETING)
-    tag = poller(viewer_client.get(reverse("images:list")).content.decode())
-    assert f"ids={a.pk}" in tag
+    html = viewer_client.get(reverse("images:list")).content.decode()
+    assert "hx-trigger" in poller(html)
+    assert live_ids(html) == [a.pk]
+    response = viewer_client.get(LIVE, {"ids": str(a.pk)})
+    assert response.status_code == 200
+    assert live_ids(response.content.decode()) == [a.pk]
 
 
 def test_detail_polls_itself_only_while_in_flight(viewer_client, settings):

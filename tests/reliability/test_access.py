@@ -34,7 +34,7 @@ RULES = {
     "password_change": "self",
     "password_change_done": "self",
     "images:list": "read",
-    "images:list_live": "read",
+    "images:list_live": "live",
     "images:stats": "read",
     "images:detail": "read",
     "images:detail_live": "read",
@@ -119,6 +119,10 @@ def _expect(kind: str, role: str, method: str) -> set[int]:
         if method == "GET":
             return {405}
         return {302} if anonymous else ({403} if role == "viewer" else {200, 400})
+    if kind == "live":  # 286: nothing (here: no ids) to watch, htmx stops polling
+        if method == "POST":
+            return {405}
+        return {302} if anonymous else {286}
     if kind == "manager_read":
         if method == "POST":
             return {405}
