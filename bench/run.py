@@ -21,7 +21,7 @@ SECTIONS = ("pages", "poll", "sync", "latency", "progress", "throughput")
 DATABASES = ("sqlite", "postgres")
 DEFAULTS = {
     "sizes": [1_000, 10_000, 100_000],
-    "poll_sizes": [0, 1, 100, 1_000],
+    "poll_sizes": [0, 1, 100, 250, 1_000],
     "sync_sizes": [2_000, 5_000, 10_000],
     "requests": 50,
     "progress_runs": 10,
@@ -47,7 +47,7 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--sections", default=",".join(SECTIONS), help=",".join(SECTIONS))
     parser.add_argument("--quick", action="store_true", help="small sizes, few requests")
     parser.add_argument("--sizes", type=_ints, help="local images for pages (1000,10000,100000)")
-    parser.add_argument("--poll-sizes", type=_ints, help="downloads in flight (0,1,100,1000)")
+    parser.add_argument("--poll-sizes", type=_ints, help="downloads in flight (0,1,100,250,1000)")
     parser.add_argument("--sync-sizes", type=_ints, help="remote images to sync (2000,...)")
     parser.add_argument("--requests", type=int, help="timed requests per page (50)")
     parser.add_argument("--progress-runs", type=int, help="progress latency runs (10)")

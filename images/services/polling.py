@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from images.contabo import ContaboClient, ContaboError, NotFound
@@ -73,35 +74,41 @@ def _cycle(client: ContaboClient) -> CycleResult:
             _vanished(wanted[remote_id], exc)
     now = timezone.now()
     samples = []
-    for remote_id, remote in found.items():
-        changed, finished = apply(wanted[remote_id], remote, now)
-        result.updated += changed
-        result.finished += finished
-        if changed and not finished:
-            samples.append(
-                ProgressSample(
-                    image_id=wanted[remote_id], at=now, uploaded_mb=remote.uploaded_size_mb
+    with transaction.atomic():  # one commit per cycle, not one per image
+        for remote_id, remote in found.items():
+            changed, finished = apply(wanted[remote_id], remote, now)
+            result.updated += changed
+            result.finished += finished
+            if changed and not finished:
+                samples.append(
+                    ProgressSample(
+                        image_id=wanted[remote_id], at=now, uploaded_mb=remote.uploaded_size_mb
+                    )
                 )
-            )
-    ProgressSample.objects.bulk_create(samples)
+        ProgressSample.objects.bulk_create(samples)
     return result
 
 
 def apply(pk: int, remote, now) -> tuple[bool, bool]:
-    """Write one in-flight image's new state; only a row still downloading is touched."""
+    """Write one in-flight image's new state in one conditional UPDATE.
+
+    Only a row still downloading is touched, so a delete requested meanwhile wins; progress_at
+    moves only when more bytes arrived.
+    """
     status = local_status(remote.status)
-    fields = remote_fields(remote)
     finished = status != Status.DOWNLOADING
-    with transaction.atomic():
-        row = Image.objects.filter(pk=pk, status=Status.DOWNLOADING)
-        previous = row.values_list("uploaded_size_mb", flat=True).first()
-        if previous is None:
+    fields = remote_fields(remote)
+    fields["progress_at"] = Case(
+        When(uploaded_size_mb=remote.uploaded_size_mb, then=F("progress_at")), default=Value(now)
+    )
+    if finished:
+        fields["finished_at"] = now
+    with transaction.atomic(savepoint=False):
+        updated = Image.objects.filter(pk=pk, status=Status.DOWNLOADING).update(
+            status=status, seen_at=now, **fields
+        )
+        if not updated:
             return False, False
-        if remote.uploaded_size_mb != previous:
-            fields["progress_at"] = now
-        if finished:
-            fields["finished_at"] = now
-        row.update(status=status, seen_at=now, **fields)
         if finished:
             ProgressSample.objects.filter(image_id=pk).delete()
             image = Image.objects.get(pk=pk)
