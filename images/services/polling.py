@@ -2,8 +2,9 @@
 
 The API cannot filter by id or status, so a cycle lists custom images newest first and walks pages
 until every in-flight image is found: with the in-flight images the newest (the usual case) that is
-ceil(N / page size) list calls. It walks at most one page more; images still not found are fetched
-one by one. A cycle with nothing in flight makes no call at all.
+ceil(N / page size) list calls. Past one page more it goes on only while the pages left are fewer
+than the images still missing; those left are fetched one by one. So a cycle costs at most
+min(all pages, ceil(N / page size) + 1 + missing) calls, and none when nothing is in flight.
 """
 
 import math
@@ -57,8 +58,15 @@ def _cycle(client: ContaboClient) -> CycleResult:
     found = {}
     size = settings.CONTABO_PAGE_SIZE
     page_number, pages = 1, 1
-    max_pages = math.ceil(len(wanted) / size) + 1
-    while len(found) < len(wanted) and page_number <= min(pages, max_pages):
+    enough = math.ceil(len(wanted) / size) + 1
+
+    def worth_another_page() -> bool:
+        """Within the usual budget, or cheaper than one GET per image still missing."""
+        missing = len(wanted) - len(found)
+        left = pages - page_number + 1
+        return missing > 0 and left > 0 and (page_number <= enough or left < missing)
+
+    while worth_another_page():
         page = client.list_images(
             page=page_number, size=size, standard_image=False, order_by=["creationDate:desc"]
         )

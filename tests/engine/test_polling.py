@@ -112,3 +112,19 @@ def test_a_delete_requested_during_a_cycle_is_not_overwritten(api, contabo):
     image.refresh_from_db()
     assert not changed
     assert image.status == Status.DELETING
+
+
+def test_old_downloads_behind_newer_images_cost_pages_not_single_gets(api, contabo, settings):
+    """In-flight images not the newest: walking the remaining pages beats one GET each."""
+    settings.CONTABO_PAGE_SIZE = 100
+    contabo.seed(250, status="downloading")
+    contabo.seed(700, status="downloaded")
+    from images.services import sync
+
+    sync.sync_images(api)
+    contabo.reset_calls()
+    result = polling.poll(api)
+    calls = contabo.calls()
+    assert result.in_flight == 250
+    assert calls["retrieveImage"] == 0
+    assert calls["retrieveImageList"] <= math.ceil(950 / 100)
