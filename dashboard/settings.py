@@ -4,6 +4,7 @@ With nothing configured the project runs on embedded defaults: SQLite and a
 filesystem broker under var/, and the local Contabo sandbox as the API.
 """
 
+import base64
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,15 @@ def _local_secret_key() -> str:
     path = VAR_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _local_accounts_key() -> str:
+    """A per-checkout Fernet key kept in var/ for development; production sets its own."""
+    path = VAR_DIR / "accounts_key"
+    if not path.exists():
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -70,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "images.context_processors.accounts",
             ],
         },
     },
@@ -156,6 +167,14 @@ else:
     CONTABO_API_PASSWORD = env.str("CONTABO_API_PASSWORD")
 CONTABO_CONNECT_TIMEOUT = env.float("CONTABO_CONNECT_TIMEOUT", default=5.0)
 CONTABO_READ_TIMEOUT = env.float("CONTABO_READ_TIMEOUT", default=30.0)
+
+CONTABO_ACCOUNT_NAME = env.str("CONTABO_ACCOUNT_NAME", default="Default")
+
+# --- Accounts added under /admin/: their secrets are encrypted with these Fernet keys ------------
+# Comma-separated, newest first: the first encrypts, every one decrypts (rotation).
+ACCOUNTS_ENCRYPTION_KEYS = env.list("ACCOUNTS_ENCRYPTION_KEYS", default=[]) or [
+    _local_accounts_key()
+]
 
 # --- Upload preflight: a worker asks the file's server for its size (HEAD) ----------------------
 PREFLIGHT_TIMEOUT_SECONDS = env.float("PREFLIGHT_TIMEOUT_SECONDS", default=5.0)

@@ -8,5 +8,7 @@ class ImagesConfig(AppConfig):
 
     def ready(self) -> None:
         from images.roles import ensure_groups
+        from images.services.accounts import ensure_settings_account
 
         post_migrate.connect(ensure_groups, sender=self)
+        post_migrate.connect(ensure_settings_account, sender=self)

@@ -10,6 +10,129 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from images import crypto
+
+CONTABO_API = "https://api.contabo.com"
+CONTABO_TOKEN_URL = "https://auth.contabo.com/auth/realms/contabo/protocol/openid-connect/token"  # noqa: S105
+
+
+class AccountQuerySet(models.QuerySet):
+    def default(self) -> "Account":
+        """The account configured by the CONTABO_* settings (created on first use)."""
+        account = self.filter(from_settings=True).first()
+        if account is None:
+            account, _ = self.get_or_create(
+                from_settings=True,
+                defaults={"name": settings.CONTABO_ACCOUNT_NAME, "open_to_all": True},
+            )
+        return account
+
+
+class Account(models.Model):
+    """One Contabo account: its API endpoints and credentials, secrets encrypted at rest.
+
+    The account with `from_settings` takes its endpoints and credentials from the CONTABO_*
+    settings each time a client is built (so the environment stays their one source); accounts
+    added under /admin/ keep theirs here, the two secrets as Fernet tokens (images.crypto).
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    from_settings = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Endpoints and credentials come from the CONTABO_* settings.",
+    )
+    api_url = models.URLField("API URL", default=CONTABO_API, blank=True)
+    auth_url = models.URLField("token URL", max_length=500, default=CONTABO_TOKEN_URL, blank=True)
+    client_id = models.CharField("client ID", max_length=255, blank=True)
+    api_user = models.CharField("API user", max_length=255, blank=True)
+    open_to_all = models.BooleanField(
+        "open to every user",
+        default=False,
+        help_text="Every user sees this account with their global role (viewers or managers "
+        "group); otherwise only its members and superusers do.",
+    )
+    client_secret_encrypted = models.TextField(blank=True, editable=False)
+    api_password_encrypted = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-from_settings", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_settings"],
+                condition=models.Q(from_settings=True),
+                name="one_account_from_settings",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Account {self.pk}: {self.name}>"
+
+    def set_client_secret(self, value: str) -> None:
+        self.client_secret_encrypted = crypto.encrypt(value)
+
+    def set_api_password(self, value: str) -> None:
+        self.api_password_encrypted = crypto.encrypt(value)
+
+    def client_secret(self) -> str:
+        return crypto.decrypt(self.client_secret_encrypted, what=f"client secret of {self.name!r}")
+
+    def api_password(self) -> str:
+        return crypto.decrypt(self.api_password_encrypted, what=f"API password of {self.name!r}")
+
+    def rotate_secrets(self) -> None:
+        """Re-encrypt both secrets under the newest key (after a key was added in front)."""
+        for field in ("client_secret_encrypted", "api_password_encrypted"):
+            if getattr(self, field):
+                setattr(self, field, crypto.rotate(getattr(self, field), what=field))
+
+    def job(self, name: str) -> str:
+        """The name of this account's lease or heartbeat for one background job."""
+        return f"{name}:{self.pk}"
+
+
+class AccountMembership(models.Model):
+    """A user's role in one account (see images.access for who sees which account)."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        MANAGER = "manager", "Manager"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_memberships"
+    )
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="one_membership_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} in {self.account}"
+
+
+class OwnedByAccount(models.Model):
+    """Rows of one account. Saved without one, a row belongs to the settings account (the
+    operator's scripts and tests written before accounts); the product always names it."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.account_id is None:
+            self.account = Account.objects.default()
+        super().save(*args, **kwargs)
+
 
 class Status(models.TextChoices):
     """Local lifecycle of an image: a user's intent first, then what the API reports."""
@@ -33,10 +156,11 @@ class OsType(models.TextChoices):
     WINDOWS = "Windows", "Windows"
 
 
-class Image(models.Model):
+class Image(OwnedByAccount):
     """One standard or custom image, as last seen at Contabo plus what a user asked for."""
 
-    remote_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # NULL until Contabo accepted the upload: many such rows, unique once set.
+    remote_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     standard = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
 
@@ -96,6 +220,9 @@ class Image(models.Model):
             models.Index(fields=["remote_created_at"]),
             models.Index(fields=["os_type"]),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "remote_id"], name="remote_id_per_account")
+        ]
         permissions = [("manage_images", "Can upload, rename, delete and refresh images")]
 
     def __str__(self) -> str:
@@ -122,7 +249,7 @@ class ProgressSample(models.Model):
         return f"{self.image_id} {self.uploaded_mb} MB at {self.at:%H:%M:%S}"
 
 
-class QuotaSnapshot(models.Model):
+class QuotaSnapshot(OwnedByAccount):
     """The custom-image stats as reported at one moment; the history feeds the usage chart."""
 
     taken_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -144,7 +271,7 @@ class QuotaSnapshot(models.Model):
         return 100.0 * self.used_mb / self.total_mb if self.total_mb else 0.0
 
 
-class SyncRun(models.Model):
+class SyncRun(OwnedByAccount):
     """One full reconciliation of the remote list with the local mirror."""
 
     started_at = models.DateTimeField()
@@ -162,7 +289,7 @@ class SyncRun(models.Model):
         return f"sync at {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(OwnedByAccount):
     """Who asked for what, and what the API answered (with its x-request-id)."""
 
     class Outcome(models.TextChoices):

@@ -1,6 +1,8 @@
-"""Django glue: a client configured from settings, with tokens shared via the cache.
+"""Django glue: a client per Contabo account, with tokens shared via the cache.
 
-Settings: CONTABO_API_URL, CONTABO_AUTH_URL (full token URL), CONTABO_CLIENT_ID,
+`get_client(account)` builds the client from the account's row; the account marked
+`from_settings` (and `get_client()` with no account) reads these settings instead:
+CONTABO_API_URL, CONTABO_AUTH_URL (full token URL), CONTABO_CLIENT_ID,
 CONTABO_CLIENT_SECRET, CONTABO_API_USER, CONTABO_API_PASSWORD, and optionally
 CONTABO_CONNECT_TIMEOUT / CONTABO_READ_TIMEOUT (seconds).
 """
@@ -69,11 +71,33 @@ def config_from_settings() -> ContaboConfig:
     return ContaboConfig(**values)
 
 
-def get_client() -> ContaboClient:
-    """The process-wide client for the current settings (one Session per config)."""
-    return _client_for(config_from_settings())
+def config_for(account) -> ContaboConfig:
+    """The account's ContaboConfig: from settings for the settings account, else from its row
+    (secrets decrypted here, never stored in the clear)."""
+    if account.from_settings:
+        return config_from_settings()
+    config = ContaboConfig(
+        api_url=account.api_url,
+        auth_url=account.auth_url,
+        client_id=account.client_id,
+        client_secret=account.client_secret(),
+        api_user=account.api_user,
+        api_password=account.api_password(),
+    )
+    timeouts = {
+        field: float(getattr(settings, name))
+        for field, name in OPTIONAL_SETTINGS.items()
+        if getattr(settings, name, None) is not None
+    }
+    return dataclasses.replace(config, **timeouts)
 
 
-@functools.lru_cache(maxsize=4)
+def get_client(account=None) -> ContaboClient:
+    """The process-wide client of `account` (the settings account when None); one Session per
+    config, so an account whose credentials change in admin gets a new client."""
+    return _client_for(config_from_settings() if account is None else config_for(account))
+
+
+@functools.lru_cache(maxsize=32)
 def _client_for(config: ContaboConfig) -> ContaboClient:
     return ContaboClient(config, token_store=DjangoCacheTokenStore())
