@@ -16,25 +16,38 @@ app.autodiscover_tasks()
 def _schedule(sender: Celery, **_kwargs) -> None:
     """Beat entries, with intervals from settings so tests and demos can shorten them.
 
-    Each message expires after one interval (5 s at least): a worker that was down does not
-    come back to a backlog of stale polls, it just runs the next one.
+    Poll, sync and stats are per account: the beat sends `for_each_account`, which sends the
+    task once per account. Each message expires after one interval (5 s at least): a worker that
+    was down does not come back to a backlog of stale polls, it just runs the next one.
     """
     from django.conf import settings
 
-    entries = {
-        "poll-downloads": ("images.tasks.poll_downloads", settings.POLL_INTERVAL_SECONDS),
-        "sync-images": ("images.tasks.sync_images", settings.SYNC_INTERVAL_SECONDS),
-        "refresh-stats": ("images.tasks.refresh_stats", settings.STATS_INTERVAL_SECONDS),
-        "sweep-intents": ("images.tasks.sweep_intents", settings.SWEEP_INTERVAL_SECONDS),
+    per_account = {
+        "poll-downloads": ("poll_downloads", settings.POLL_INTERVAL_SECONDS),
+        "sync-images": ("sync_images", settings.SYNC_INTERVAL_SECONDS),
+        "refresh-stats": ("refresh_stats", settings.STATS_INTERVAL_SECONDS),
     }
-    sender.conf.beat_schedule = {
-        name: {"task": task, "schedule": every, "options": {"expires": max(every, 5.0)}}
-        for name, (task, every) in entries.items()
+    schedule = {
+        name: {
+            "task": "images.tasks.for_each_account",
+            "args": (task, max(every, 5.0)),
+            "schedule": every,
+            "options": {"expires": max(every, 5.0)},
+        }
+        for name, (task, every) in per_account.items()
     }
+    every = settings.SWEEP_INTERVAL_SECONDS
+    schedule["sweep-intents"] = {
+        "task": "images.tasks.sweep_intents",
+        "schedule": every,
+        "options": {"expires": max(every, 5.0)},
+    }
+    sender.conf.beat_schedule = schedule
 
 
 @beat_init.connect
 def _sync_on_start(sender, **_kwargs) -> None:
-    """The one beat asks for a full sync and fresh stats at start, so pages fill at once."""
-    app.send_task("images.tasks.sync_images")
-    app.send_task("images.tasks.refresh_stats")
+    """The one beat asks for a full sync and fresh stats of every account at start, so pages
+    fill at once."""
+    app.send_task("images.tasks.for_each_account", args=("sync_images",))
+    app.send_task("images.tasks.for_each_account", args=("refresh_stats",))

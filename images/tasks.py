@@ -1,6 +1,8 @@
 """Celery tasks: thin wrappers that call services and decide what to retry.
 
-Every task takes ids and re-reads rows, so running one twice is harmless. Transient API errors
+Every task takes ids and re-reads rows, so running one twice is harmless. Work on an image uses
+the client of the image's account; poll, sync and stats take an account id (the settings account
+when None), and the beat reaches every account through `for_each_account`. Transient API errors
 (5xx, 429, network) are retried with exponential backoff; a 4xx or the last failed retry ends in
 a visible error state holding the API's message.
 """
@@ -10,7 +12,9 @@ from django.conf import settings
 
 from images.contabo import ContaboError
 from images.contabo.django import get_client
+from images.models import Account, Image
 from images.services import changes, notifications, polling, preflight, submit, sweeper, sync
+from images.services.enqueue import send
 
 # Waits of 1, 2, 4 ... 120 s: a user's request survives about four minutes of Contabo outage.
 MAX_RETRIES = 8
@@ -26,10 +30,36 @@ def _retrying(task, exc: ContaboError) -> bool:
     return exc.retryable and task.request.retries < task.max_retries
 
 
+def _account(account_id: int | None) -> Account | None:
+    if account_id is None:
+        return Account.objects.default()
+    return Account.objects.filter(pk=account_id).first()
+
+
+def _image_client(image_id: int):
+    """The client of the image's account; None when the image is gone."""
+    account = Account.objects.filter(pk__in=Image.objects.filter(pk=image_id).values("account"))
+    account = account.first()
+    return get_client(account) if account else None
+
+
+@shared_task(ignore_result=True)
+def for_each_account(task: str, expires: float | None = None) -> int:
+    """The beat's fan-out: `task(account_id)` for every account, each on its own (one account
+    slow or down never holds up another). The number sent."""
+    ids = list(Account.objects.values_list("pk", flat=True))
+    for pk in ids:
+        send(task, pk, expires=expires)
+    return len(ids)
+
+
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def submit_upload(self, image_id: int) -> None:
+    client = _image_client(image_id)
+    if client is None:
+        return
     try:
-        submit.submit(get_client(), image_id)
+        submit.submit(client, image_id)
     except ContaboError as exc:
         if _retrying(self, exc):
             submit.release_for_retry(image_id)
@@ -39,8 +69,11 @@ def submit_upload(self, image_id: int) -> None:
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def rename_image(self, image_id: int) -> None:
+    client = _image_client(image_id)
+    if client is None:
+        return
     try:
-        changes.rename(get_client(), image_id)
+        changes.rename(client, image_id)
     except ContaboError as exc:
         if _retrying(self, exc):
             raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
@@ -49,9 +82,12 @@ def rename_image(self, image_id: int) -> None:
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def delete_image(self, image_id: int) -> None:
+    client = _image_client(image_id)
+    if client is None:
+        return
     try:
-        if changes.delete(get_client(), image_id):
-            refresh_stats.delay()
+        if changes.delete(client, image_id):
+            refresh_stats.delay(Image.objects.get(pk=image_id).account_id)
     except ContaboError as exc:
         if _retrying(self, exc):
             raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
@@ -59,24 +95,33 @@ def delete_image(self, image_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-def poll_downloads() -> dict:
-    """One batched cycle; failures are recorded and the next beat tick is the retry."""
+def poll_downloads(account_id: int | None = None) -> dict:
+    """One batched cycle of one account; failures are recorded and the next beat tick is the
+    retry. No API call when the account has nothing in flight."""
+    account = _account(account_id)
+    if account is None:
+        return {}
     try:
-        result = polling.poll(get_client())
+        result = polling.poll(get_client(account), account)
     except ContaboError:
         return {"failed": True}
     if result.finished:
-        refresh_stats.delay()
+        refresh_stats.delay(account.pk)
     if result.in_flight and not result.skipped:
         # Only after a successful look at Contabo: an unreachable API is not a stalled download.
-        notifications.detect_stalled()
+        notifications.detect_stalled(account=account)
     return vars(result)
 
 
 @shared_task(bind=True, max_retries=3)
-def sync_images(self) -> dict:
+def sync_images(self, account_id: int | None = None) -> dict:
+    account = _account(account_id)
+    if account is None:
+        return {}
     try:
-        run = sync.sync_images(get_client(), page_size=settings.CONTABO_PAGE_SIZE)
+        run = sync.sync_images(
+            get_client(account), page_size=settings.CONTABO_PAGE_SIZE, account=account
+        )
     except ContaboError as exc:
         if _retrying(self, exc):
             raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
@@ -85,9 +130,12 @@ def sync_images(self) -> dict:
 
 
 @shared_task(bind=True, max_retries=3)
-def refresh_stats(self) -> None:
+def refresh_stats(self, account_id: int | None = None) -> None:
+    account = _account(account_id)
+    if account is None:
+        return
     try:
-        sync.refresh_stats(get_client())
+        sync.refresh_stats(get_client(account), account)
     except ContaboError as exc:
         if _retrying(self, exc):
             raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc

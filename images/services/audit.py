@@ -9,11 +9,15 @@ def record(
     outcome: str,
     *,
     image: Image | None = None,
+    account=None,
     actor=None,
     message: str = "",
     request_id: str = "",
 ) -> AuditEvent:
+    """One row of the audit trail, in the image's account (or `account` for account-wide
+    actions such as a refresh)."""
     return AuditEvent.objects.create(
+        account_id=image.account_id if image else getattr(account, "pk", None),
         image=image,
         image_name=image.name if image else "",
         actor=actor,

@@ -12,11 +12,16 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 
-def send(name: str, *args) -> bool:
+def send(name: str, *args, expires: float | None = None) -> bool:
     """Send `images.tasks.<name>(*args)` now; False when the broker cannot be reached."""
+    options = {"expires": expires} if expires else {}
     try:
         current_app.send_task(
-            f"images.tasks.{name}", args=args, retry=True, retry_policy={"max_retries": 2}
+            f"images.tasks.{name}",
+            args=args,
+            retry=True,
+            retry_policy={"max_retries": 2},
+            **options,
         )
     except Exception:  # kombu raises various connection errors; all mean "later"
         log.warning("broker unreachable; %s%r not sent", name, args)

@@ -1,4 +1,7 @@
-"""When each background job last succeeded or failed, so pages can say how fresh they are."""
+"""When each background job last succeeded or failed, so pages can say how fresh they are.
+
+Named per account: `poll:<account id>` (Account.job).
+"""
 
 from django.utils import timezone
 

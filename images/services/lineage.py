@@ -64,6 +64,7 @@ def request_retry(image: Image, *, user, remove_failed: bool) -> Image:
     if refusal:
         raise NotAllowed(refusal)
     new = queue_upload(
+        account=image.account,
         name=image.name,
         url=image.url,
         os_type=image.os_type,
@@ -112,6 +113,7 @@ def request_replace(
     if refusal:
         raise NotAllowed(refusal)
     new = queue_upload(
+        account=image.account,
         name=name,
         url=url,
         os_type=os_type,

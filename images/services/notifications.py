@@ -77,12 +77,14 @@ def announce(image: Image, kind: str) -> Notification | None:
     return notification
 
 
-def detect_stalled(now=None) -> list[int]:
-    """Downloads with no progress for STALL_AFTER_SECONDS, announced once each; their ids."""
+def detect_stalled(now=None, account=None) -> list[int]:
+    """Downloads (of `account`, or all) with no progress for STALL_AFTER_SECONDS, announced once
+    each; their ids."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.STALL_AFTER_SECONDS)
+    images = Image.objects.filter(account=account) if account else Image.objects.all()
     stalled = (
-        Image.objects.filter(status=Status.DOWNLOADING, progress_at__lt=cutoff)
+        images.filter(status=Status.DOWNLOADING, progress_at__lt=cutoff)
         .exclude(notifications__kind=Kind.STALLED)
         .only("pk", "name")
     )
@@ -126,7 +128,7 @@ def _claim(pk: int, channel: str) -> Notification | None:
     )
     if not taken:
         return None
-    return Notification.objects.select_related("image").get(pk=pk)
+    return Notification.objects.select_related("image", "image__account").get(pk=pk)
 
 
 def _done(pk: int, channel: str, state: str, **fields) -> None:
@@ -150,13 +152,17 @@ def delivery_failed(pk: int, channel: str, error: str) -> None:
 # --- e-mail -------------------------------------------------------------------------------------
 
 
-def recipients(kind: str) -> list[str]:
-    """E-mail addresses of active users who may see images and opted in to this kind."""
-    can_view = (
-        Q(is_superuser=True)
-        | Q(groups__permissions__codename="view_image")
-        | Q(user_permissions__codename="view_image")
+def recipients(kind: str, account=None) -> list[str]:
+    """E-mail addresses of active users who may see the account's images (images.access; every
+    account when None) and opted in to this kind."""
+    by_role = Q(groups__permissions__codename="view_image") | Q(
+        user_permissions__codename="view_image"
     )
+    can_view = Q(is_superuser=True)
+    if account is None or account.open_to_all:
+        can_view |= by_role
+    if account is not None:
+        can_view |= Q(account_memberships__account=account)
     users = (
         get_user_model()
         .objects.filter(can_view, is_active=True)
@@ -173,7 +179,7 @@ def send_email(pk: int) -> int | None:
     notification = _claim(pk, "email")
     if notification is None:
         return None
-    addresses = recipients(notification.kind)
+    addresses = recipients(notification.kind, notification.image.account)
     if not addresses:
         _done(pk, "email", Delivery.SKIPPED, email_sent_at=timezone.now())
         return 0

@@ -5,6 +5,8 @@ until every in-flight image is found: with the in-flight images the newest (the 
 ceil(N / page size) list calls. Past one page more it goes on only while the pages left are fewer
 than the images still missing; those left are fetched one by one. So a cycle costs at most
 min(all pages, ceil(N / page size) + 1 + missing) calls, and none when nothing is in flight.
+
+A cycle is about one account: its images, its lease (`poll:<id>`) and its heartbeat.
 """
 
 import math
@@ -16,7 +18,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from images.contabo import ContaboClient, ContaboError, NotFound
-from images.models import AuditEvent, Image, ProgressSample, Status
+from images.models import Account, AuditEvent, Image, ProgressSample, Status
 from images.services import audit, heartbeat, leases, lineage
 from images.services.mapping import local_status, remote_fields
 
@@ -32,26 +34,29 @@ class CycleResult:
     skipped: bool = False
 
 
-def poll(client: ContaboClient) -> CycleResult:
-    """Run one cycle unless another worker is already running one."""
-    with leases.held("poll", LEASE_SECONDS) as mine:
+def in_flight(account: Account):
+    """The account's downloads the poll cycle watches."""
+    return Image.objects.filter(account=account, status=Status.DOWNLOADING, remote_id__isnull=False)
+
+
+def poll(client: ContaboClient, account: Account | None = None) -> CycleResult:
+    """Run one cycle of `account` (the settings account when None) with that account's client,
+    unless another worker is already running one for it."""
+    account = account or Account.objects.default()
+    with leases.held(account.job("poll"), LEASE_SECONDS) as mine:
         if not mine:
             return CycleResult(skipped=True)
         try:
-            result = _cycle(client)
+            result = _cycle(client, account)
         except ContaboError as exc:
-            heartbeat.failed("poll", exc)
+            heartbeat.failed(account.job("poll"), exc)
             raise
-        heartbeat.ok("poll")
+        heartbeat.ok(account.job("poll"))
         return result
 
 
-def _cycle(client: ContaboClient) -> CycleResult:
-    wanted = dict(
-        Image.objects.filter(status=Status.DOWNLOADING, remote_id__isnull=False).values_list(
-            "remote_id", "pk"
-        )
-    )
+def _cycle(client: ContaboClient, account: Account) -> CycleResult:
+    wanted = dict(in_flight(account).values_list("remote_id", "pk"))
     result = CycleResult(in_flight=len(wanted))
     if not wanted:
         return result

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from images.models import AuditEvent, Image, Status
+from images.models import Account, AuditEvent, Image, Status
 from images.services import audit
 from images.services.enqueue import after_commit
 
@@ -19,23 +19,36 @@ class NotAllowed(Exception):
     """The image is in a state that does not allow this action; the text says why."""
 
 
-def queue_upload(*, user, **fields) -> Image:
-    """Store a new queued image and submit it after commit: uploads, retries, new versions."""
-    image = Image.objects.create(requested_by=user, status=Status.QUEUED, **fields)
+def queue_upload(*, account, user, **fields) -> Image:
+    """Store a new queued image of `account` and submit it after commit: uploads, retries, new
+    versions."""
+    image = Image.objects.create(account=account, requested_by=user, status=Status.QUEUED, **fields)
     after_commit("submit_upload", image.pk)
     return image
 
 
 @transaction.atomic
-def request_upload(*, user, name: str, url: str, os_type: str, version: str, description: str = ""):
-    """Store a queued upload and enqueue its submit.
+def request_upload(
+    *,
+    user,
+    name: str,
+    url: str,
+    os_type: str,
+    version: str,
+    description: str = "",
+    account=None,
+):
+    """Store a queued upload to `account` (the settings account when None) and enqueue its
+    submit.
 
-    The same request by the same user again within UPLOAD_DUPLICATE_WINDOW_SECONDS (a double
-    click, a form sent twice) is not a second image: the one already stored is returned, with
-    `duplicate` set to True. The user's row is locked first, so two such requests racing in
-    parallel are decided one after the other (SQLite's IMMEDIATE transactions do the same).
+    The same request by the same user to the same account again within
+    UPLOAD_DUPLICATE_WINDOW_SECONDS (a double click, a form sent twice) is not a second image:
+    the one already stored is returned, with `duplicate` set to True. The user's row is locked
+    first, so two such requests racing in parallel are decided one after the other (SQLite's
+    IMMEDIATE transactions do the same).
     """
     fields = {
+        "account": account or Account.objects.default(),
         "name": name,
         "url": url,
         "os_type": os_type,
@@ -116,8 +129,9 @@ def request_delete(image: Image, *, user) -> None:
     after_commit("delete_image", image.pk)
 
 
-def request_refresh(*, user) -> None:
-    """Ask for a full sync and fresh stats now, outside the beat schedule."""
-    audit.record("refresh", REQUESTED, actor=user)
-    after_commit("sync_images")
-    after_commit("refresh_stats")
+def request_refresh(*, user, account=None) -> None:
+    """Ask for a full sync and fresh stats of `account` now, outside the beat schedule."""
+    account = account or Account.objects.default()
+    audit.record("refresh", REQUESTED, account=account, actor=user)
+    after_commit("sync_images", account.pk)
+    after_commit("refresh_stats", account.pk)

@@ -40,7 +40,9 @@ def find_existing(client: ContaboClient, image: Image, trace_id: str):
     """The remote custom image an earlier, interrupted attempt may have created."""
     for remote in client.iter_images(name=image.name, standard_image=False, trace_id=trace_id):
         if remote.url == image.url and remote.name == image.name:
-            taken = Image.objects.filter(remote_id=remote.image_id).exists()
+            taken = Image.objects.filter(
+                account_id=image.account_id, remote_id=remote.image_id
+            ).exists()
             if not taken:
                 return remote
     return None

@@ -3,6 +3,9 @@
 Pages of the remote list are streamed and written in bulk, one page at a time, so memory stays
 flat however many images there are. Rows a user or the poll cycle is working on (in flight,
 deleting, renaming) keep their state; the poll cycle owns them.
+
+Both are about one account: only its rows are read, matched and marked gone, so two accounts
+listing the same remote id never touch each other's rows.
 """
 
 from django.db import transaction
@@ -10,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from images.contabo import ContaboClient, ContaboError
-from images.models import Image, QuotaSnapshot, Status, SyncRun
+from images.models import Account, Image, QuotaSnapshot, Status, SyncRun
 from images.services import heartbeat
 from images.services.mapping import local_status, remote_fields, user_fields
 
@@ -33,8 +36,12 @@ _REMOTE_FIELDS = [
 ]
 
 
-def sync_images(client: ContaboClient, page_size: int = 100) -> SyncRun:
-    run = SyncRun.objects.create(started_at=timezone.now())
+def sync_images(
+    client: ContaboClient, page_size: int = 100, account: Account | None = None
+) -> SyncRun:
+    """Reconcile `account` (the settings account when None) with what its client lists."""
+    account = account or Account.objects.default()
+    run = SyncRun.objects.create(account=account, started_at=timezone.now())
     try:
         batch = []
         for remote in client.iter_images(size=page_size, trace_id=f"sync-{run.pk}"):
@@ -43,15 +50,15 @@ def sync_images(client: ContaboClient, page_size: int = 100) -> SyncRun:
                 _apply_page(run, batch)
                 batch = []
         _apply_page(run, batch)
-        run.gone = _mark_gone(run.started_at)
+        run.gone = _mark_gone(account, run.started_at)
     except ContaboError as exc:
         run.error = str(exc)
-        heartbeat.failed("sync", exc)
+        heartbeat.failed(account.job("sync"), exc)
         raise
     finally:
         run.finished_at = timezone.now()
         run.save()
-    heartbeat.ok("sync")
+    heartbeat.ok(account.job("sync"))
     return run
 
 
@@ -60,14 +67,15 @@ def _apply_page(run: SyncRun, remotes: list) -> None:
         return
     now = run.started_at
     by_id = {r.image_id: r for r in remotes}
+    mine = Image.objects.filter(account_id=run.account_id)
     with transaction.atomic():
-        existing = {i.remote_id: i for i in Image.objects.filter(remote_id__in=by_id)}
-        orphans = _orphans([r for i, r in by_id.items() if i not in existing])
+        existing = {i.remote_id: i for i in mine.filter(remote_id__in=by_id)}
+        orphans = _orphans(mine, [r for i, r in by_id.items() if i not in existing])
         changed, new, seen = [], [], []
         for remote_id, remote in by_id.items():
             image = existing.get(remote_id) or orphans.pop((remote.name, remote.url), None)
             if image is None:
-                new.append(_new_image(remote, now))
+                new.append(_new_image(run.account_id, remote, now))
             elif _refresh(image, remote, now):
                 changed.append(image)
             else:
@@ -79,12 +87,12 @@ def _apply_page(run: SyncRun, remotes: list) -> None:
     run.updated += len(changed)
 
 
-def _orphans(remotes: list) -> dict:
+def _orphans(mine, remotes: list) -> dict:
     """Local uploads whose create call timed out although Contabo accepted them, by (name, url)."""
     custom = [r for r in remotes if not r.standard_image]
     if not custom:
         return {}
-    rows = Image.objects.filter(
+    rows = mine.filter(
         remote_id__isnull=True,
         url__in={r.url for r in custom},
         status__in=(Status.SUBMITTING, Status.FAILED),
@@ -92,8 +100,9 @@ def _orphans(remotes: list) -> dict:
     return {(i.name, i.url): i for i in rows}
 
 
-def _new_image(remote, now) -> Image:
+def _new_image(account_id: int, remote, now) -> Image:
     return Image(
+        account_id=account_id,
         remote_id=remote.image_id,
         status=local_status(remote.status),
         seen_at=now,
@@ -122,23 +131,30 @@ def _refresh(image: Image, remote, now) -> bool:
 _UPDATE_FIELDS = ["remote_id", "status", "seen_at", "name", "description", *_REMOTE_FIELDS]
 
 
-def _mark_gone(started_at) -> int:
+def _mark_gone(account: Account, started_at) -> int:
     """Settled images the API no longer lists were deleted elsewhere."""
     return (
-        Image.objects.filter(status__in=(Status.DOWNLOADED, Status.FAILED), remote_id__isnull=False)
+        Image.objects.filter(
+            account=account,
+            status__in=(Status.DOWNLOADED, Status.FAILED),
+            remote_id__isnull=False,
+        )
         .filter(Q(seen_at__lt=started_at) | Q(seen_at__isnull=True))
         .update(status=Status.GONE, finished_at=timezone.now())
     )
 
 
-def refresh_stats(client: ContaboClient) -> QuotaSnapshot:
+def refresh_stats(client: ContaboClient, account: Account | None = None) -> QuotaSnapshot:
+    """A quota snapshot of `account` (the settings account when None)."""
+    account = account or Account.objects.default()
     try:
         stats = client.get_stats(trace_id="stats")
     except ContaboError as exc:
-        heartbeat.failed("stats", exc)
+        heartbeat.failed(account.job("stats"), exc)
         raise
-    heartbeat.ok("stats")
+    heartbeat.ok(account.job("stats"))
     return QuotaSnapshot.objects.create(
+        account=account,
         image_count=stats.current_images_count,
         total_mb=stats.total_size_mb,
         used_mb=stats.used_size_mb,

@@ -4,18 +4,23 @@ from django.core.management.base import BaseCommand, CommandError
 
 from images.contabo import ContaboError
 from images.contabo.django import get_client
+from images.management import accounts
 from images.services import sync
 
 
 class Command(BaseCommand):
-    help = "Fetch the custom-image stats from Contabo and record a quota snapshot."
+    help = "Fetch the custom-image stats from Contabo and record a quota snapshot (each account)."
+
+    def add_arguments(self, parser):
+        accounts.add_argument(parser)
 
     def handle(self, *args, **options):
-        try:
-            snap = sync.refresh_stats(get_client())
-        except ContaboError as exc:
-            raise CommandError(f"stats failed: {exc}") from exc
-        self.stdout.write(
-            f"{snap.image_count} images, {snap.used_mb:.0f} of {snap.total_mb:.0f} MB used "
-            f"({snap.free_mb:.0f} MB free)"
-        )
+        for account in accounts.chosen(options):
+            try:
+                snap = sync.refresh_stats(get_client(account), account)
+            except ContaboError as exc:
+                raise CommandError(f"stats of {account} failed: {exc}") from exc
+            self.stdout.write(
+                f"{account}: {snap.image_count} images, {snap.used_mb:.0f} of "
+                f"{snap.total_mb:.0f} MB used ({snap.free_mb:.0f} MB free)"
+            )
