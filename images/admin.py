@@ -2,32 +2,43 @@
 
 from django.contrib import admin
 
+from images import admin_accounts  # noqa: F401 - registers Account and AccountMembership
 from images.models import AuditEvent, Heartbeat, Image, QuotaSnapshot, SyncRun
 
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ("name", "status", "standard", "os_type", "size_mb", "remote_created_at")
-    list_filter = ("status", "standard", "os_type")
+    list_display = (
+        "name",
+        "account",
+        "status",
+        "standard",
+        "os_type",
+        "size_mb",
+        "remote_created_at",
+    )
+    list_filter = ("account", "status", "standard", "os_type")
     search_fields = ("name", "os_type", "remote_id", "url")
     readonly_fields = ("remote_id", "requested_by", "created_at", "seen_at")
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "action", "outcome", "image_name", "actor", "request_id")
-    list_filter = ("action", "outcome")
+    list_display = ("at", "account", "action", "outcome", "image_name", "actor", "request_id")
+    list_filter = ("account", "action", "outcome")
     search_fields = ("image_name", "request_id", "message")
 
 
 @admin.register(QuotaSnapshot)
 class QuotaSnapshotAdmin(admin.ModelAdmin):
-    list_display = ("taken_at", "image_count", "used_mb", "free_mb", "total_mb")
+    list_display = ("taken_at", "account", "image_count", "used_mb", "free_mb", "total_mb")
+    list_filter = ("account",)
 
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ("started_at", "finished_at", "added", "updated", "gone", "error")
+    list_display = ("started_at", "account", "finished_at", "added", "updated", "gone", "error")
+    list_filter = ("account",)
 
 
 admin.site.register(Heartbeat)

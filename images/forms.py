@@ -106,11 +106,12 @@ class UploadForm(forms.Form):
     version = NameField(help_text="For example 24.04 or 2022.")
     upload_anyway = forms.BooleanField(label="Upload anyway", required=False)
 
-    def __init__(self, *args, duplicate_guard: bool = False, **kwargs):
-        """With `duplicate_guard`, an upload repeating an image's URL or name (see
+    def __init__(self, *args, duplicate_guard: bool = False, account=None, **kwargs):
+        """With `duplicate_guard`, an upload repeating an image of `account` by URL or name (see
         selectors.duplicates_of) is refused until "Upload anyway" is ticked."""
         super().__init__(*args, **kwargs)
         self.duplicate_guard = duplicate_guard
+        self.account = account
         self.duplicates = []
         if not duplicate_guard:
             del self.fields["upload_anyway"]
@@ -122,7 +123,7 @@ class UploadForm(forms.Form):
         data = super().clean()
         confirmed = data.pop("upload_anyway", False)  # not an upload field: callers never see it
         if self.duplicate_guard and not self.errors:
-            self.duplicates = duplicates_of(data["url"], data["name"])
+            self.duplicates = duplicates_of(self.account, data["url"], data["name"])
             if self.duplicates and not confirmed:
                 raise ValidationError(
                     "This upload repeats an image listed below. Tick “Upload anyway” to start "

@@ -5,6 +5,9 @@ remote creation date, OS), by counting once (the paginator; on PostgreSQL a plan
 the result is large, see ListPaginator), by searching through trigram indexes on PostgreSQL
 (migration 0003) and by loading the progress samples of all visible in-flight rows in a single
 query.
+
+Every read is about one account (the page's, see images.access): an image of another account is
+never listed, counted or found.
 """
 
 import json
@@ -22,6 +25,7 @@ from django.utils.functional import cached_property
 
 from images.models import (
     IN_FLIGHT,
+    Account,
     AuditEvent,
     Heartbeat,
     Image,
@@ -91,10 +95,16 @@ class Progress:
 
 
 def image_queryset(
-    *, q: str = "", status: str = "", os_type: str = "", kind: str = "", sort: str = ""
+    account: Account,
+    *,
+    q: str = "",
+    status: str = "",
+    os_type: str = "",
+    kind: str = "",
+    sort: str = "",
 ):
-    """Filtered, ordered images for the list; DELETED and GONE only when asked for."""
-    images = Image.objects.only(*LIST_FIELDS)
+    """Filtered, ordered images of the account; DELETED and GONE only when asked for."""
+    images = Image.objects.only(*LIST_FIELDS).filter(account=account)
     if status == "all":
         pass
     elif status:
@@ -244,29 +254,35 @@ def progress_of(image: Image, samples: list[tuple], now) -> Progress:
     )
 
 
-def live_images(ids: list[int]) -> list[Image]:
+def live_images(account: Account, ids: list[int]) -> list[Image]:
     """The rows a page is watching, in the order asked, with their progress."""
     ids = ids[:LIVE_MAX_IDS]
-    by_id = Image.objects.only(*LIST_FIELDS).in_bulk(ids)
+    by_id = Image.objects.only(*LIST_FIELDS).filter(account=account).in_bulk(ids)
     images = [by_id[i] for i in ids if i in by_id]
     attach_progress(images)
     return images
 
 
-def freshness() -> dict[str, Heartbeat]:
-    """Last success and failure of each background job (poll, sync, stats), in one query."""
-    return {h.name: h for h in Heartbeat.objects.all()}
+JOBS = ("poll", "sync", "stats")
+
+
+def freshness(account: Account) -> dict[str, Heartbeat]:
+    """Last success and failure of the account's background jobs (poll, sync, stats), by job
+    name, in one query."""
+    beats = Heartbeat.objects.filter(name__in=[account.job(job) for job in JOBS])
+    return {h.name.split(":")[0]: h for h in beats}
 
 
 # --- detail -------------------------------------------------------------------------------------
 
 
-def image_detail(pk: int) -> Image:
+def image_detail(account: Account, pk: int) -> Image:
+    """One image of the account; Image.DoesNotExist for another account's."""
     newer = Image.objects.filter(replaces=OuterRef("pk"))
     image = (
         Image.objects.select_related("requested_by")
         .annotate(has_successor=Exists(newer))
-        .get(pk=pk)
+        .get(pk=pk, account=account)
     )
     attach_progress([image])
     return image
@@ -296,14 +312,14 @@ class Duplicate:
     same_name: bool
 
 
-def duplicates_of(url: str, name: str) -> list[Duplicate]:
+def duplicates_of(account: Account, url: str, name: str) -> list[Duplicate]:
     """Images an upload of `url` named `name` would repeat, newest first (names compare exactly,
     as Contabo lists them). One query, on the indexed name and the status."""
     same_url = Q(url=url, status__in=URL_PRESENT)
     same_name = Q(name=name, standard=False) & ~Q(status__in=HIDDEN)
     images = (
         Image.objects.only("id", "name", "url", "status", "version", "standard", "created_at")
-        .filter(same_url | same_name)
+        .filter(same_url | same_name, account=account)
         .order_by("-created_at", "-pk")[:MAX_DUPLICATES]
     )
     return [
@@ -319,19 +335,20 @@ def duplicates_of(url: str, name: str) -> list[Duplicate]:
 # --- quota --------------------------------------------------------------------------------------
 
 
-def latest_quota() -> QuotaSnapshot | None:
-    return QuotaSnapshot.objects.order_by("-taken_at").first()
+def latest_quota(account: Account) -> QuotaSnapshot | None:
+    return QuotaSnapshot.objects.filter(account=account).order_by("-taken_at").first()
 
 
-def quota_history(limit: int = 60) -> list[QuotaSnapshot]:
-    """The last `limit` snapshots, oldest first, for the usage chart."""
-    return list(reversed(QuotaSnapshot.objects.order_by("-taken_at")[:limit]))
+def quota_history(account: Account, limit: int = 60) -> list[QuotaSnapshot]:
+    """The account's last `limit` snapshots, oldest first, for the usage chart."""
+    snapshots = QuotaSnapshot.objects.filter(account=account).order_by("-taken_at")
+    return list(reversed(snapshots[:limit]))
 
 
-def in_flight_totals() -> dict:
+def in_flight_totals(account: Account) -> dict:
     """How many downloads are in flight and the MB they will still take."""
     remaining = Coalesce(Sum(F("size_mb") - F("uploaded_size_mb"), output_field=FloatField()), 0.0)
-    totals = Image.objects.filter(status__in=IN_FLIGHT).aggregate(
+    totals = Image.objects.filter(account=account, status__in=IN_FLIGHT).aggregate(
         count=Count("pk"), remaining_mb=remaining
     )
     totals["remaining_mb"] = max(0.0, totals["remaining_mb"])
@@ -345,10 +362,10 @@ def quota_left(snapshot: QuotaSnapshot | None, pending_mb: float) -> float | Non
     return snapshot.free_mb - pending_mb
 
 
-def largest_images(limit: int = 10) -> list[Image]:
+def largest_images(account: Account, limit: int = 10) -> list[Image]:
     return list(
         Image.objects.only("id", "name", "size_mb", "status", "os_type", "version", "standard")
-        .filter(standard=False, size_mb__gt=0)
+        .filter(account=account, standard=False, size_mb__gt=0)
         .exclude(status__in=HIDDEN)
         .order_by("-size_mb", "pk")[:limit]
     )
@@ -379,15 +396,16 @@ def versions(image: Image) -> list[Image]:
     if image.replaces_id is None and not getattr(image, "has_successor", True):
         return []
     found = {image.pk: image}
+    same_account = Image.objects.only(*VERSION_FIELDS).filter(account_id=image.account_id)
     root = image
     while root.replaces_id is not None and len(found) < MAX_VERSIONS:
-        parent = Image.objects.only(*VERSION_FIELDS).filter(pk=root.replaces_id).first()
+        parent = same_account.filter(pk=root.replaces_id).first()
         if parent is None or parent.pk in found:
             break
         found[parent.pk] = root = parent
     level, visited = [root.pk], {root.pk}
     while level and len(found) < MAX_VERSIONS:
-        children = Image.objects.only(*VERSION_FIELDS).filter(replaces_id__in=level)
+        children = same_account.filter(replaces_id__in=level)
         level = []
         for child in children[:MAX_VERSIONS]:
             if child.pk not in visited:
@@ -427,10 +445,11 @@ EXPORT_FIELDS = (
 )
 
 
-def export_rows(criteria: dict, chunk_size: int = 2000):
-    """Every image the list's filters and sort select (not just one page), as tuples in
-    EXPORT_FIELDS order, streamed from the database in chunks."""
+def export_rows(account: Account, criteria: dict, chunk_size: int = 2000):
+    """Every image of the account the list's filters and sort select (not just one page), as
+    tuples in EXPORT_FIELDS order, streamed from the database in chunks."""
     images = image_queryset(
+        account,
         q=criteria["q"],
         status=criteria["status"],
         os_type=criteria["os"],

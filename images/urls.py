@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.image_list, name="list"),
     path("live/", views.image_list_live, name="list_live"),
     path("refresh/", views.refresh, name="refresh"),
+    path("account/", views.switch_account, name="switch_account"),
     path("upload/", views.upload, name="upload"),
     path("upload/preflight/", views.upload_preflight, name="upload_preflight"),
     path(

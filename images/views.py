@@ -15,9 +15,10 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from images import exports, selectors
+from images import access, exports, selectors
 from images.forms import (
     ImageFilterForm,
     NotificationPreferenceForm,
@@ -28,7 +29,6 @@ from images.forms import (
     UploadForm,
 )
 from images.models import Image, NotificationPreference
-from images.roles import can_manage
 from images.services import lineage, preflight
 from images.services.requests import (
     NotAllowed,
@@ -40,13 +40,29 @@ from images.services.requests import (
 )
 
 
+def account_required(view):
+    """login_required, then `request.account`: the account the page is about (images.access).
+    A user who sees no account gets a page saying so."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        request.account = access.current_account(request)
+        if request.account is None:
+            return render(request, "images/no_account.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def login_required_live(view):
-    """login_required for htmx fragments: an expired session reloads the whole page to login."""
+    """account_required for htmx fragments: an expired session reloads the whole page to login."""
+    with_account = account_required(view)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
+            return with_account(request, *args, **kwargs)
         if request.htmx:
             return HttpResponse(status=204, headers={"HX-Refresh": "true"})
         return redirect_to_login(request.get_full_path())
@@ -55,25 +71,30 @@ def login_required_live(view):
 
 
 def manager_required(view):
-    """Only managers (and superusers) may write; everyone else gets a 403."""
+    """Only managers of the page's account (and superusers) may write; others get a 403."""
 
     @wraps(view)
-    @login_required
+    @account_required
     def wrapper(request, *args, **kwargs):
-        if not can_manage(request.user):
+        if not can_manage(request):
             raise PermissionDenied("You need the manager role for this.")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
+def can_manage(request) -> bool:
+    return request.account.role == access.MANAGER
+
+
 def _live_context() -> dict:
     return {"refresh_ms": max(500, round(settings.PAGE_REFRESH_SECONDS * 1000))}
 
 
-def _get_image(pk: int) -> Image:
+def _get_image(request, pk: int) -> Image:
+    """An image of the page's account; another account's is a 404, like a missing one."""
     try:
-        return selectors.image_detail(pk)
+        return selectors.image_detail(request.account, pk)
     except Image.DoesNotExist as exc:
         raise Http404("No such image.") from exc
 
@@ -84,11 +105,12 @@ STOP_POLLING = 286  # htmx swaps this answer, then cancels the element's `every`
 
 
 @require_GET
-@login_required
+@account_required
 def image_list(request):
     form = ImageFilterForm(request.GET)
     criteria = form.criteria()
     images = selectors.image_queryset(
+        request.account,
         q=criteria["q"],
         status=criteria["status"],
         os_type=criteria["os"],
@@ -104,8 +126,8 @@ def image_list(request):
         "page": page,
         "filtered": any(criteria[k] for k in ("q", "status", "os", "kind")),
         "live_ids": live_ids,
-        "heartbeats": selectors.freshness(),
-        "can_manage": can_manage(request.user),
+        "heartbeats": selectors.freshness(request.account),
+        "can_manage": can_manage(request),
         "export_query": _without_page(request.GET),
         "nav": "list",
         **_live_context(),
@@ -125,12 +147,12 @@ def image_list_live(request):
     is 286, htmx's "stop polling" (it still swaps this last answer).
     """
     ids = _parse_ids(request.GET.get("ids", ""))
-    images = selectors.live_images(ids)
+    images = selectors.live_images(request.account, ids)
     live_ids = [i.pk for i in images if i.live]
     context = {
         "images": images,
         "live_ids": live_ids,
-        "can_manage": can_manage(request.user),
+        "can_manage": can_manage(request),
         **_live_context(),
     }
     status = 200 if live_ids else STOP_POLLING
@@ -149,7 +171,7 @@ def _parse_ids(raw: str) -> list[int]:
 @require_POST
 @manager_required
 def refresh(request):
-    request_refresh(user=request.user)
+    request_refresh(user=request.user, account=request.account)
     messages.success(request, "A full sync with Contabo and fresh quota figures were requested.")
     return redirect(_safe_next(request) or "images:list")
 
@@ -165,7 +187,7 @@ def _safe_next(request) -> str:
 
 
 def _detail_context(request, pk: int) -> dict:
-    image = _get_image(pk)
+    image = _get_image(request, pk)
     versions = selectors.versions(image)
     successor = next(
         (v for v in versions if v.replaces_id == image.pk and v.status in lineage.ACTIVE), None
@@ -174,7 +196,7 @@ def _detail_context(request, pk: int) -> dict:
         "image": image,
         "events": selectors.image_events(image),
         "watch": selectors.needs_watching(image),
-        "can_manage": can_manage(request.user),
+        "can_manage": can_manage(request),
         "versions": versions,
         "successor": successor,
         "replaced": next((v for v in versions if v.pk == image.replaces_id), None),
@@ -184,7 +206,7 @@ def _detail_context(request, pk: int) -> dict:
 
 
 @require_GET
-@login_required
+@account_required
 def image_detail(request, pk: int):
     return render(request, "images/detail.html", _detail_context(request, pk))
 
@@ -203,9 +225,9 @@ def image_detail_live(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @manager_required
 def upload(request):
-    form = UploadForm(request.POST or None, duplicate_guard=True)
+    form = UploadForm(request.POST or None, duplicate_guard=True, account=request.account)
     if request.method == "POST" and form.is_valid():
-        image = request_upload(user=request.user, **form.cleaned_data)
+        image = request_upload(user=request.user, account=request.account, **form.cleaned_data)
         if image.duplicate:
             messages.info(
                 request,
@@ -222,7 +244,7 @@ def upload(request):
     if form.errors:
         # A repeat of an existing image is a conflict to confirm, not invalid input.
         status = 409 if form.needs_confirmation else 400
-    context = _upload_context(form)
+    context = _upload_context(request, form)
     if request.method == "POST":  # the URL's check, if it is still about the URL typed
         checked = _preflight_context(request, request.POST.get("preflight_token", ""))
         if checked["preflight"].get("url") == form.data.get("url", "").strip():
@@ -230,9 +252,9 @@ def upload(request):
     return render(request, "images/upload.html", context, status=status)
 
 
-def _upload_context(form, **extra) -> dict:
-    snapshot = selectors.latest_quota()
-    in_flight = selectors.in_flight_totals()
+def _upload_context(request, form, **extra) -> dict:
+    snapshot = selectors.latest_quota(request.account)
+    in_flight = selectors.in_flight_totals(request.account)
     return {
         "nav": "upload",
         "form": form,
@@ -265,15 +287,17 @@ def upload_preflight(request):
         context = {"preflight": {"errors": form.errors["url"]}}
     if request.htmx:
         return render(request, "images/partials/preflight.html", context)
-    upload_form = UploadForm(initial=request.POST.dict(), duplicate_guard=True)
-    return render(request, "images/upload.html", _upload_context(upload_form, **context))
+    upload_form = UploadForm(
+        initial=request.POST.dict(), duplicate_guard=True, account=request.account
+    )
+    return render(request, "images/upload.html", _upload_context(request, upload_form, **context))
 
 
 @require_GET
 @login_required_live
 def upload_preflight_result(request, token: str):
     """The check stored under `token`: still polling while pending, without a trigger once done."""
-    if not can_manage(request.user):
+    if not can_manage(request):
         raise PermissionDenied("You need the manager role for this.")
     return render(request, "images/partials/preflight.html", _preflight_context(request, token))
 
@@ -285,7 +309,8 @@ def _preflight_context(request, token: str) -> dict:
     checked = {**entry, "token": token, "pending": entry["state"] == "pending"}
     if entry.get("size_mb") is not None:
         left = selectors.quota_left(
-            selectors.latest_quota(), selectors.in_flight_totals()["remaining_mb"]
+            selectors.latest_quota(request.account),
+            selectors.in_flight_totals(request.account)["remaining_mb"],
         )
         checked["quota_left"] = left
         checked["fits"] = None if left is None else entry["size_mb"] <= left
@@ -295,7 +320,7 @@ def _preflight_context(request, token: str) -> dict:
 @require_http_methods(["GET", "POST"])
 @manager_required
 def rename(request, pk: int):
-    image = _get_image(pk)
+    image = _get_image(request, pk)
     initial = {
         "name": image.pending_name if image.pending_name is not None else image.name,
         "description": (
@@ -329,7 +354,7 @@ def rename(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @manager_required
 def delete(request, pk: int):
-    image = _get_image(pk)
+    image = _get_image(request, pk)
     refusal = why_unchangeable(image)
     if request.method == "POST":
         if refusal is None:
@@ -351,19 +376,19 @@ def delete(request, pk: int):
 
 
 @require_GET
-@login_required
+@account_required
 def stats(request):
-    history = selectors.quota_history()
+    history = selectors.quota_history(request.account)
     snapshot = history[-1] if history else None
-    in_flight = selectors.in_flight_totals()
+    in_flight = selectors.in_flight_totals(request.account)
     context = {
         "nav": "stats",
         "snapshot": snapshot,
         "history": history,
-        "largest": selectors.largest_images(),
+        "largest": selectors.largest_images(request.account),
         "in_flight": in_flight,
         "quota_left": selectors.quota_left(snapshot, in_flight["remaining_mb"]),
-        "heartbeats": selectors.freshness(),
+        "heartbeats": selectors.freshness(request.account),
     }
     if snapshot:
         percent = snapshot.used_percent
@@ -380,7 +405,7 @@ def stats(request):
 @manager_required
 def retry(request, pk: int):
     """One click: a new download of a failed image, removing the failed one or keeping it."""
-    image = _get_image(pk)
+    image = _get_image(request, pk)
     form = RetryForm(request.POST)
     form.is_valid()  # a lone optional checkbox: always valid
     try:
@@ -399,7 +424,7 @@ def retry(request, pk: int):
 @manager_required
 def replace(request, pk: int):
     """An upload form prefilled from a downloaded image; the result is its next version."""
-    image = _get_image(pk)
+    image = _get_image(request, pk)
     initial = {"name": image.name, "os_type": image.os_type, "description": image.description}
     form = ReplaceForm(request.POST or None, initial=initial, current=image)
     refusal = lineage.why_not_replaceable(image)
@@ -437,25 +462,26 @@ def _without_page(query) -> str:
 
 def _export(request, extension: str, content_type: str, chunks):
     criteria = ImageFilterForm(request.GET).criteria()
-    rows = selectors.export_rows(criteria)
+    rows = selectors.export_rows(request.account, criteria)
     response = StreamingHttpResponse(
         chunks(selectors.EXPORT_FIELDS, rows), content_type=content_type
     )
-    filename = f"contabo-images-{timezone.localdate():%Y-%m-%d}.{extension}"
+    account = slugify(request.account.name) or f"account-{request.account.pk}"
+    filename = f"contabo-images-{account}-{timezone.localdate():%Y-%m-%d}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
 
 
 @require_GET
-@login_required
+@account_required
 def export_csv(request):
     """Every image the list's filters select, in its sort order (viewers may export too)."""
     return _export(request, "csv", "text/csv; charset=utf-8", exports.csv_lines)
 
 
 @require_GET
-@login_required
+@account_required
 def export_json(request):
     return _export(request, "json", "application/json", exports.json_chunks)
 
@@ -481,3 +507,20 @@ def notification_settings(request):
         "stall_minutes": settings.STALL_AFTER_SECONDS / 60,
     }
     return render(request, "images/notifications.html", context, status=400 if form.errors else 200)
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def switch_account(request):
+    """The header's account switcher: a plain form, so it works without JavaScript."""
+    try:
+        account = access.choose(request, int(request.POST.get("account", "")))
+    except ValueError:
+        account = None
+    if account is None:
+        raise Http404("No such account.")
+    messages.success(request, f"Now showing the account “{account.name}”.")
+    return redirect(_safe_next(request) or "images:list")

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from images.models import AuditEvent, Heartbeat, Image, OsType, ProgressSample, Status
+from images.models import Account, AuditEvent, Heartbeat, Image, OsType, ProgressSample, Status
 from tests.fixtures.browser import DESKTOP, PHONE
 from tests.pages.factories import make_image, make_snapshot, make_user
 
@@ -103,9 +103,13 @@ def seed() -> dict[str, Image]:
             at=now - timedelta(hours=2 * (24 - i)),
         )
     make_snapshot(used_mb=84_900, total_mb=102_400, count=12)
-    Heartbeat.objects.create(name="sync", ok_at=now - timedelta(minutes=2))
-    Heartbeat.objects.create(name="poll", ok_at=now)
-    Heartbeat.objects.create(name="stats", ok_at=now - timedelta(minutes=2))
+    Heartbeat.objects.create(
+        name=Account.objects.default().job("sync"), ok_at=now - timedelta(minutes=2)
+    )
+    Heartbeat.objects.create(name=Account.objects.default().job("poll"), ok_at=now)
+    Heartbeat.objects.create(
+        name=Account.objects.default().job("stats"), ok_at=now - timedelta(minutes=2)
+    )
     for image, action, outcome, message, rid in (
         (flying, "upload", "requested", flying.url, ""),
         (flying, "upload", "succeeded", "created", "04e0f898-37b4-48bc-a794-1a57abe6aa31"),

@@ -136,7 +136,7 @@ def test_export_links_download_what_the_list_shows(page, site, log_in, transacti
     )
     expect(links.get_by_role("link", name="CSV")).not_to_have_attribute("href", re.compile("page="))
     name, text = download(page, links.get_by_role("link", name="CSV"))
-    assert name == f"contabo-images-{date.today().isoformat()}.csv"
+    assert name == f"contabo-images-default-{date.today().isoformat()}.csv"
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["name"] for r in rows] == [f"ubuntu-{i:02d}" for i in range(30)]  # all, not a page
 

@@ -5,7 +5,7 @@ import math
 import pytest
 from django.utils import timezone
 
-from images.models import AuditEvent, Image, ProgressSample, Status
+from images.models import Account, AuditEvent, Image, ProgressSample, Status
 from images.services import leases, polling, submit
 from tests.waiting import wait_for
 
@@ -93,14 +93,14 @@ def test_an_image_deleted_elsewhere_while_downloading_is_marked_gone(api, contab
 
 def test_only_one_cycle_runs_at_a_time(api, contabo):
     start_download(api, contabo, "one")
-    assert leases.acquire("poll", "someone-else", ttl=60)
+    assert leases.acquire(Account.objects.default().job("poll"), "someone-else", ttl=60)
     contabo.reset_calls()
     assert polling.poll(api).skipped
     assert sum(contabo.calls().values()) == 0
 
 
 def test_an_expired_lease_is_taken_over(api, contabo):
-    assert leases.acquire("poll", "crashed-worker", ttl=-1)
+    assert leases.acquire(Account.objects.default().job("poll"), "crashed-worker", ttl=-1)
     assert not polling.poll(api).skipped
 
 

@@ -47,7 +47,10 @@ def test_csv_has_every_field_a_dated_filename_and_a_header(viewer_client):
     response = viewer_client.get(CSV)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     today = date.today().isoformat()
-    assert response["Content-Disposition"] == f'attachment; filename="contabo-images-{today}.csv"'
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="contabo-images-default-{today}.csv"'
+    )
     [row] = read_csv(response)
     assert list(row) == list(selectors.EXPORT_FIELDS)
     assert row["id"] == str(image.pk)
@@ -118,8 +121,8 @@ def test_rows_are_streamed_in_chunks_not_loaded_at_once(viewer_client, monkeypat
     seen = {}
     real = selectors.export_rows
 
-    def spy(criteria, chunk_size=2000):
-        rows = real(criteria, chunk_size=2)
+    def spy(account, criteria, chunk_size=2000):
+        rows = real(account, criteria, chunk_size=2)
         seen["type"] = type(rows).__name__
         return rows
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from images.forms import ReplaceForm
-from images.models import Image, Status
+from images.models import Account, Image, Status
 from images.selectors import duplicates_of
 from tests.pages.factories import make_downloading, make_image
 
@@ -109,5 +109,8 @@ def test_duplicates_of_flags_each_reason():
     by_name = make_image(name="Golden", url="https://x.example/y.iso", status=Status.FAILED)
     make_image(name="Golden", url=URL, status=Status.DELETED)
     make_image(name="golden", url="https://x.example/z.iso")  # names compare exactly
-    found = {d.image.pk: (d.same_url, d.same_name) for d in duplicates_of(URL, "Golden")}
+    found = {
+        d.image.pk: (d.same_url, d.same_name)
+        for d in duplicates_of(Account.objects.default(), URL, "Golden")
+    }
     assert found == {by_url.pk: (True, False), by_name.pk: (False, True)}
