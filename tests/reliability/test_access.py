@@ -49,6 +49,7 @@ RULES = {
     "images:replace": "write",
     "images:upload_preflight": "post_only_manager",
     "images:upload_preflight_result": "manager_read",
+    "images:switch_account": "switch",
     "admin:login": "admin_login",
 }
 
@@ -127,6 +128,10 @@ def _expect(kind: str, role: str, method: str) -> set[int]:
         if method == "POST":
             return {405}
         return {302} if anonymous else ({403} if role == "viewer" else {200})
+    if kind == "switch":  # the account switcher: POST only; no account chosen is a 404
+        if method == "GET":
+            return {405}
+        return {302} if anonymous else {404}
     if kind == "admin":
         return {302}  # nobody here is staff: the admin sends everyone to its login
     raise AssertionError(kind)
