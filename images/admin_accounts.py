@@ -6,11 +6,18 @@ the CONTABO_* settings, so admin shows them read-only there.
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 
 from images.models import Account, AccountMembership
 
 CREDENTIALS = ("api_url", "auth_url", "client_id", "api_user", "client_secret", "api_password")
 SECRETS = {"client_secret": "set_client_secret", "api_password": "set_api_password"}
+
+
+def _https_by_default(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
 
 
 def _secret_field(label: str) -> forms.CharField:
@@ -34,6 +41,7 @@ class AccountForm(forms.ModelForm):
     class Meta:
         model = Account
         fields = ("name", "open_to_all", "api_url", "auth_url", "client_id", "api_user")
+        formfield_callback = _https_by_default
 
     def clean(self):
         data = super().clean()
@@ -66,6 +74,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     form = AccountForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "from_settings", "open_to_all", "api_url", "client_id", "created_at")
     search_fields = ("name", "client_id", "api_user")
     inlines = [MembershipInline]

@@ -1,6 +1,9 @@
 """Two accounts on two sandboxes: sync, poll, stats, submit and audit never mix their rows."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from images import tasks
 from images.models import AuditEvent, Heartbeat, Image, QuotaSnapshot, Status, SyncRun
@@ -130,3 +133,13 @@ def test_a_refresh_request_is_audited_in_its_account(account_b, sent_tasks, djan
     user = django_user_model.objects.create_user("bea")
     requests.request_refresh(user=user, account=account_b)
     assert AuditEvent.objects.get(action="refresh").account == account_b
+
+
+def test_operator_commands_take_an_account(contabo, account_a, account_b, sandbox_b):
+    out = io.StringIO()
+    call_command("sync_images", "--account", "Bravo", stdout=out)
+    assert out.getvalue().startswith("Bravo: added")
+    assert Image.objects.filter(account=account_b).exists()
+    assert not Image.objects.filter(account=account_a).exists()
+    call_command("refresh_stats", stdout=out)  # every account
+    assert {s.account_id for s in QuotaSnapshot.objects.all()} == {account_a.pk, account_b.pk}
