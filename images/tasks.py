@@ -12,8 +12,18 @@ from django.conf import settings
 
 from images.contabo import ContaboError
 from images.contabo.django import get_client
+from images.crypto import UndecryptableSecret
 from images.models import Account, Image
-from images.services import changes, notifications, polling, preflight, submit, sweeper, sync
+from images.services import (
+    changes,
+    heartbeat,
+    notifications,
+    polling,
+    preflight,
+    submit,
+    sweeper,
+    sync,
+)
 from images.services.enqueue import send
 
 # Waits of 1, 2, 4 ... 120 s: a user's request survives about four minutes of Contabo outage.
@@ -34,6 +44,16 @@ def _account(account_id: int | None) -> Account | None:
     if account_id is None:
         return Account.objects.default()
     return Account.objects.filter(pk=account_id).first()
+
+
+def _client(account: Account, job: str):
+    """The account's client; None when its secrets cannot be decrypted (a wrong or missing key),
+    recorded on the job's heartbeat so the pages say why nothing is fresh."""
+    try:
+        return get_client(account)
+    except UndecryptableSecret as exc:
+        heartbeat.failed(account.job(job), exc)
+        return None
 
 
 def _image_client(image_id: int):
@@ -99,10 +119,11 @@ def poll_downloads(account_id: int | None = None) -> dict:
     """One batched cycle of one account; failures are recorded and the next beat tick is the
     retry. No API call when the account has nothing in flight."""
     account = _account(account_id)
-    if account is None:
-        return {}
+    client = account and _client(account, "poll")
+    if client is None:
+        return {"failed": True}
     try:
-        result = polling.poll(get_client(account), account)
+        result = polling.poll(client, account)
     except ContaboError:
         return {"failed": True}
     if result.finished:
@@ -116,12 +137,11 @@ def poll_downloads(account_id: int | None = None) -> dict:
 @shared_task(bind=True, max_retries=3)
 def sync_images(self, account_id: int | None = None) -> dict:
     account = _account(account_id)
-    if account is None:
-        return {}
+    client = account and _client(account, "sync")
+    if client is None:
+        return {"failed": True}
     try:
-        run = sync.sync_images(
-            get_client(account), page_size=settings.CONTABO_PAGE_SIZE, account=account
-        )
+        run = sync.sync_images(client, page_size=settings.CONTABO_PAGE_SIZE, account=account)
     except ContaboError as exc:
         if _retrying(self, exc):
             raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
@@ -132,10 +152,11 @@ def sync_images(self, account_id: int | None = None) -> dict:
 @shared_task(bind=True, max_retries=3)
 def refresh_stats(self, account_id: int | None = None) -> None:
     account = _account(account_id)
-    if account is None:
+    client = account and _client(account, "stats")
+    if client is None:
         return
     try:
-        sync.refresh_stats(get_client(account), account)
+        sync.refresh_stats(client, account)
     except ContaboError as exc:
         if _retrying(self, exc):
             raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc

@@ -125,3 +125,15 @@ def test_admin_change_page_shows_no_secret(admin_client):
     settings_account = Account.objects.default()
     html = admin_client.get(f"/admin/images/account/{settings_account.pk}/change/")
     assert "From the CONTABO_* settings" in html.content.decode()
+
+
+def test_a_task_of_an_account_with_an_undecryptable_secret_says_so_on_its_heartbeat(settings):
+    from images import tasks
+    from images.models import Heartbeat
+
+    account = make_account("Alpha")
+    settings.ACCOUNTS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    assert tasks.sync_images.apply(args=[account.pk]).get() == {"failed": True}
+    assert tasks.poll_downloads.apply(args=[account.pk]).get() == {"failed": True}
+    beat = Heartbeat.objects.get(name=account.job("sync"))
+    assert beat.failing and "ACCOUNTS_ENCRYPTION_KEYS" in beat.error
