@@ -1,4 +1,8 @@
-"""The two roles, as Django groups: viewers read, managers also upload, rename and delete."""
+"""The two roles, as Django groups: viewers read, managers also upload, rename and delete.
+
+These are the global roles; images.access decides the role in each account from them and from
+account memberships.
+"""
 
 from django.contrib.auth.models import Group, Permission
 
@@ -18,7 +22,3 @@ def ensure_groups(**_kwargs) -> None:
     viewers.permissions.add(*view)
     managers, _ = Group.objects.get_or_create(name=MANAGERS)
     managers.permissions.add(*view, *manage)
-
-
-def can_manage(user) -> bool:
-    return user.has_perm(MANAGE_PERMISSION)

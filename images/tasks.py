@@ -58,9 +58,8 @@ def _client(account: Account, job: str):
 
 def _image_client(image_id: int):
     """The client of the image's account; None when the image is gone."""
-    account = Account.objects.filter(pk__in=Image.objects.filter(pk=image_id).values("account"))
-    account = account.first()
-    return get_client(account) if account else None
+    image = Image.objects.select_related("account").filter(pk=image_id).first()
+    return get_client(image.account) if image else None
 
 
 @shared_task(ignore_result=True)

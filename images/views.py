@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from images import access, exports, selectors
+from images.access import can_manage
 from images.forms import (
     ImageFilterForm,
     NotificationPreferenceForm,
@@ -81,10 +82,6 @@ def manager_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def can_manage(request) -> bool:
-    return request.account.role == access.MANAGER
 
 
 def _live_context() -> dict:
