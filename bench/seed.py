@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from images.models import (
+    Account,
     AuditEvent,
     Heartbeat,
     Image,
@@ -56,7 +57,7 @@ def status_of(i: int) -> str:
     return Status.DOWNLOADED
 
 
-def _image(i: int, now, rng: random.Random) -> Image:
+def _image(i: int, now, rng: random.Random, account_id: int) -> Image:
     distro, version, os_type = DISTROS[i % len(DISTROS)]
     status = status_of(i)
     size = round(rng.uniform(300, 12_000), 2)
@@ -78,6 +79,7 @@ def _image(i: int, now, rng: random.Random) -> Image:
         fields["delete_requested_at"] = now
         fields["prior_status"] = Status.DOWNLOADED
     return Image(
+        account_id=account_id,
         remote_id=remote_id,
         standard=i < STANDARD,
         status=status,
@@ -114,10 +116,11 @@ def _explicit(model, field: str):
 def seed_images(start: int, end: int) -> None:
     """Rows start..end-1, with samples for the downloads and one audit event per image."""
     now = timezone.now()
+    account = Account.objects.default()
     for lo in range(start, end, BATCH):
         hi = min(end, lo + BATCH)
         rng = random.Random(lo)
-        images = [_image(i, now, rng) for i in range(lo, hi)]
+        images = [_image(i, now, rng, account.pk) for i in range(lo, hi)]
         with transaction.atomic():
             Image.objects.bulk_create(images, batch_size=500)
             created = list(
@@ -134,6 +137,7 @@ def seed_images(start: int, end: int) -> None:
                         samples.append(ProgressSample(image_id=pk, at=at, uploaded_mb=mb))
                 events.append(
                     AuditEvent(
+                        account=account,
                         image_id=pk,
                         image_name=name,
                         action="download",
@@ -147,12 +151,14 @@ def seed_images(start: int, end: int) -> None:
 
 def seed_history(snapshots: int = 2000, detail_events: int = 150) -> None:
     """Quota history (one snapshot per 5 minutes), heartbeats, and a long audit trail on the
-    downloading image the detail benchmark opens."""
+    downloading image the detail benchmark opens (all in the settings account)."""
     now = timezone.now()
+    account = Account.objects.default()
     with _explicit(QuotaSnapshot, "taken_at"):
         QuotaSnapshot.objects.bulk_create(
             [
                 QuotaSnapshot(
+                    account=account,
                     taken_at=now - timedelta(minutes=5 * k),
                     image_count=100 + k % 50,
                     total_mb=1_000_000.0,
@@ -165,11 +171,12 @@ def seed_history(snapshots: int = 2000, detail_events: int = 150) -> None:
             batch_size=1000,
         )
     for name in ("poll", "sync", "stats"):
-        Heartbeat.objects.update_or_create(name=name, defaults={"ok_at": now})
+        Heartbeat.objects.update_or_create(name=account.job(name), defaults={"ok_at": now})
     image = detail_image()
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
+                account=account,
                 image=image,
                 image_name=image.name,
                 action="rename",
