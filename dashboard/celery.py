@@ -16,14 +16,14 @@ app.autodiscover_tasks()
 def _schedule(sender: Celery, **_kwargs) -> None:
     """Beat entries, with intervals from settings so tests and demos can shorten them.
 
-    Poll, sync and stats are per account: the beat sends `for_each_account`, which sends the
-    task once per account. Each message expires after one interval (5 s at least): a worker that
+    Sync and stats are per account: the beat sends `for_each_account`, which sends the task once
+    per account. The frequent poll is one task that runs each account's cycle in turn (under
+    that account's lease). Each message expires after one interval (5 s at least): a worker that
     was down does not come back to a backlog of stale polls, it just runs the next one.
     """
     from django.conf import settings
 
     per_account = {
-        "poll-downloads": ("poll_downloads", settings.POLL_INTERVAL_SECONDS),
         "sync-images": ("sync_images", settings.SYNC_INTERVAL_SECONDS),
         "refresh-stats": ("refresh_stats", settings.STATS_INTERVAL_SECONDS),
     }
@@ -36,12 +36,15 @@ def _schedule(sender: Celery, **_kwargs) -> None:
         }
         for name, (task, every) in per_account.items()
     }
-    every = settings.SWEEP_INTERVAL_SECONDS
-    schedule["sweep-intents"] = {
-        "task": "images.tasks.sweep_intents",
-        "schedule": every,
-        "options": {"expires": max(every, 5.0)},
-    }
+    for name, task, every in (
+        ("poll-downloads", "poll_downloads", settings.POLL_INTERVAL_SECONDS),
+        ("sweep-intents", "sweep_intents", settings.SWEEP_INTERVAL_SECONDS),
+    ):
+        schedule[name] = {
+            "task": f"images.tasks.{task}",
+            "schedule": every,
+            "options": {"expires": max(every, 5.0)},
+        }
     sender.conf.beat_schedule = schedule
 
 

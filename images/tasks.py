@@ -1,10 +1,11 @@
 """Celery tasks: thin wrappers that call services and decide what to retry.
 
 Every task takes ids and re-reads rows, so running one twice is harmless. Work on an image uses
-the client of the image's account; poll, sync and stats take an account id (the settings account
-when None), and the beat reaches every account through `for_each_account`. Transient API errors
-(5xx, 429, network) are retried with exponential backoff; a 4xx or the last failed retry ends in
-a visible error state holding the API's message.
+the client of the image's account; poll, sync and stats take an account id. The beat's poll
+covers every account in one task; sync and stats reach every account through `for_each_account`
+(sent without an id, they are about the settings account). Transient API errors (5xx, 429,
+network) are retried with exponential backoff; a 4xx or the last failed retry ends in a visible
+error state holding the API's message.
 """
 
 from celery import shared_task
@@ -115,10 +116,19 @@ def delete_image(self, image_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def poll_downloads(account_id: int | None = None) -> dict:
-    """One batched cycle of one account; failures are recorded and the next beat tick is the
-    retry. No API call when the account has nothing in flight."""
-    account = _account(account_id)
-    client = account and _client(account, "poll")
+    """One batched cycle of the account, or of every account in turn when None (the beat's
+    call: one message per tick however many accounts). Each account's cycle has its own lease and
+    makes no API call when it has nothing in flight; failures are recorded and the next tick is
+    the retry. A cycle stuck on a slow account only delays the accounts after it in this run:
+    the next tick, on another worker process, skips the held lease and polls the rest."""
+    if account_id is not None:
+        account = Account.objects.filter(pk=account_id).first()
+        return _poll(account) if account else {}
+    return {account.pk: _poll(account) for account in Account.objects.all()}
+
+
+def _poll(account: Account) -> dict:
+    client = _client(account, "poll")
     if client is None:
         return {"failed": True}
     try:

@@ -122,10 +122,17 @@ def test_stats_are_kept_per_account(api, contabo, account_a, api_b, account_b):
     assert QuotaSnapshot.objects.filter(account=account_b).count() == 2
 
 
-def test_beat_fans_out_one_task_per_account(account_a, account_b, sent_tasks):
-    assert tasks.for_each_account("poll_downloads", 5.0) == 2
+def test_beat_fans_out_sync_and_stats_one_task_per_account(account_a, account_b, sent_tasks):
+    from dashboard.celery import app
+
+    schedule = app.conf.beat_schedule
+    assert schedule["sync-images"]["task"] == "images.tasks.for_each_account"
+    assert schedule["sync-images"]["args"][0] == "sync_images"
+    assert schedule["refresh-stats"]["args"][0] == "refresh_stats"
+    assert schedule["poll-downloads"]["task"] == "images.tasks.poll_downloads"
+    assert tasks.for_each_account("sync_images", 300.0) == 2
     assert sorted(sent_tasks) == sorted(
-        [("poll_downloads", (account_a.pk,)), ("poll_downloads", (account_b.pk,))]
+        [("sync_images", (account_a.pk,)), ("sync_images", (account_b.pk,))]
     )
 
 
@@ -143,3 +150,15 @@ def test_operator_commands_take_an_account(contabo, account_a, account_b, sandbo
     assert not Image.objects.filter(account=account_a).exists()
     call_command("refresh_stats", stdout=out)  # every account
     assert {s.account_id for s in QuotaSnapshot.objects.all()} == {account_a.pk, account_b.pk}
+
+
+def test_the_beats_poll_runs_each_accounts_cycle(
+    api, contabo, account_a, api_b, account_b, sandbox_b
+):
+    sandbox_b.seed(1, status="downloading")
+    sync.sync_images(api_b, account=account_b)
+    contabo.reset_calls()
+    results = tasks.poll_downloads.apply().get()
+    assert results[account_a.pk]["api_calls"] == 0
+    assert results[account_b.pk]["in_flight"] == 1
+    assert sum(contabo.calls().values()) == 0
