@@ -11,7 +11,7 @@ error state holding the API's message.
 from celery import shared_task
 from django.conf import settings
 
-from images.contabo import ContaboError
+from images.contabo import AuthenticationError, ContaboError
 from images.contabo.django import get_client
 from images.crypto import UndecryptableSecret
 from images.models import Account, Image
@@ -58,9 +58,17 @@ def _client(account: Account, job: str):
 
 
 def _image_client(image_id: int):
-    """The client of the image's account; None when the image is gone."""
+    """The client of the image's account; None when the image is gone.
+
+    An account whose secrets no key opens is a final error on the image, not a traceback.
+    """
     image = Image.objects.select_related("account").filter(pk=image_id).first()
-    return get_client(image.account) if image else None
+    if image is None:
+        return None
+    try:
+        return get_client(image.account)
+    except UndecryptableSecret as exc:
+        raise AuthenticationError(None, str(exc)) from exc
 
 
 @shared_task(ignore_result=True)
@@ -75,10 +83,10 @@ def for_each_account(task: str, expires: float | None = None) -> int:
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def submit_upload(self, image_id: int) -> None:
-    client = _image_client(image_id)
-    if client is None:
-        return
     try:
+        client = _image_client(image_id)
+        if client is None:
+            return
         submit.submit(client, image_id)
     except ContaboError as exc:
         if _retrying(self, exc):
@@ -89,10 +97,10 @@ def submit_upload(self, image_id: int) -> None:
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def rename_image(self, image_id: int) -> None:
-    client = _image_client(image_id)
-    if client is None:
-        return
     try:
+        client = _image_client(image_id)
+        if client is None:
+            return
         changes.rename(client, image_id)
     except ContaboError as exc:
         if _retrying(self, exc):
@@ -102,10 +110,10 @@ def rename_image(self, image_id: int) -> None:
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def delete_image(self, image_id: int) -> None:
-    client = _image_client(image_id)
-    if client is None:
-        return
     try:
+        client = _image_client(image_id)
+        if client is None:
+            return
         if changes.delete(client, image_id):
             refresh_stats.delay(Image.objects.get(pk=image_id).account_id)
     except ContaboError as exc:

@@ -102,9 +102,10 @@ def _adopt(image: Image, remote_id: str, request_id: str, status: str, fields: d
 
 
 def fail(image_id: int, exc: ContaboError) -> None:
-    """A final answer (4xx) or retries spent: the row shows the API's message."""
+    """A final answer (4xx), retries spent, or no usable credentials: the row shows why."""
     image = Image.objects.get(pk=image_id)
-    failed = Image.objects.filter(pk=image_id, status=Status.SUBMITTING).update(
+    pending = (Status.QUEUED, Status.SUBMITTING)
+    failed = Image.objects.filter(pk=image_id, status__in=pending, remote_id__isnull=True).update(
         status=Status.FAILED, error_message=exc.message or str(exc), finished_at=timezone.now()
     )
     audit.record_error("submit", image, exc)

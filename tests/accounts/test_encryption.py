@@ -137,3 +137,18 @@ def test_a_task_of_an_account_with_an_undecryptable_secret_says_so_on_its_heartb
     assert tasks.poll_downloads.apply(args=[account.pk]).get() == {"failed": True}
     beat = Heartbeat.objects.get(name=account.job("sync"))
     assert beat.failing and "ACCOUNTS_ENCRYPTION_KEYS" in beat.error
+
+
+def test_an_upload_in_an_account_no_key_opens_fails_visibly(settings):
+    from images import tasks
+    from images.models import Image, Status
+
+    account = make_account("Alpha")
+    image = Image.objects.create(
+        account=account, name="n", url="https://e.com/a.iso", os_type="Linux", version="1"
+    )
+    settings.ACCOUNTS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    tasks.submit_upload.apply(args=[image.pk])
+    image.refresh_from_db()
+    assert image.status == Status.FAILED
+    assert "ACCOUNTS_ENCRYPTION_KEYS" in image.error_message
