@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.fixtures.broker",
     "tests.fixtures.sandbox",
     "tests.fixtures.stack",
+    "tests.fixtures.users",
     "tests.fixtures.browser",
 ]
 

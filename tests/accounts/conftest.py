@@ -37,12 +37,3 @@ def api_b(account_b):
     from images.contabo.django import get_client
 
     return get_client(account_b)
-
-
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """Templates resolve {% static %} without a collectstatic manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
