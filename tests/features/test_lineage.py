@@ -341,10 +341,10 @@ def test_lineage_costs_no_query_without_versions_and_few_with(
     viewer_client, manager, django_assert_max_num_queries
 ):
     image = make_image()
-    with django_assert_max_num_queries(8):  # the detail page's budget (tests/pages)
+    with django_assert_max_num_queries(7):  # the detail page's budget (tests/pages)
         html = viewer_client.get(reverse("images:detail", args=[image.pk])).content.decode()
     assert 'id="versions"' not in html
     new = replace(image, manager, delete_old=False)
-    with django_assert_max_num_queries(11):  # + one query per generation, plus one
+    with django_assert_max_num_queries(10):  # + one query per generation, plus one
         html = viewer_client.get(reverse("images:detail", args=[new.pk])).content.decode()
     assert 'id="versions"' in html

@@ -92,7 +92,7 @@ def test_detail_query_count(viewer_client, django_assert_max_num_queries):
     image = make_downloading()
     for _ in range(20):
         AuditEvent.objects.create(image=image, action="x", outcome="requested")
-    with django_assert_max_num_queries(8):  # 7 + the page's account
+    with django_assert_max_num_queries(7):
         assert viewer_client.get(reverse("images:detail", args=[image.pk])).status_code == 200
 
 
@@ -112,7 +112,7 @@ def test_stats_totals_chart_largest_and_in_flight(viewer_client, django_assert_m
     make_image(name="huge-standard", size_mb=99_999, standard=True)
     make_image(name="huge-deleted", size_mb=99_999, status=Status.DELETED)
     make_downloading(name="dl", size_mb=3000, done_mb=1000)
-    with django_assert_max_num_queries(9):  # 8 + the page's account
+    with django_assert_max_num_queries(8):
         response = viewer_client.get(STATS)
     html = response.content.decode()
     assert "<svg" in html
