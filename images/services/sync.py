@@ -18,22 +18,6 @@ from images.services import heartbeat
 from images.services.mapping import local_status, remote_fields, user_fields
 
 UPDATABLE = (Status.DOWNLOADED, Status.FAILED, Status.GONE)
-_REMOTE_FIELDS = [
-    "standard",
-    "url",
-    "os_type",
-    "version",
-    "format",
-    "remote_status",
-    "error_message",
-    "size_mb",
-    "uploaded_size_mb",
-    "tenant_id",
-    "customer_id",
-    "tags",
-    "remote_created_at",
-    "remote_modified_at",
-]
 
 
 def sync_images(
@@ -82,7 +66,8 @@ def _apply_page(run: SyncRun, remotes: list) -> None:
                 seen.append(image.pk)
         Image.objects.filter(pk__in=seen).update(seen_at=now)
         Image.objects.bulk_create(new)
-        Image.objects.bulk_update(changed, _UPDATE_FIELDS)
+        if changed:
+            Image.objects.bulk_update(changed, _update_fields(remotes[0]))
     run.added += len(new)
     run.updated += len(changed)
 
@@ -128,7 +113,9 @@ def _refresh(image: Image, remote, now) -> bool:
     return True
 
 
-_UPDATE_FIELDS = ["remote_id", "status", "seen_at", "name", "description", *_REMOTE_FIELDS]
+def _update_fields(remote) -> list[str]:
+    """The columns `_refresh` may set, named by the mapping itself (no second list to drift)."""
+    return ["remote_id", "status", "seen_at", *remote_fields(remote), *user_fields(remote)]
 
 
 def _mark_gone(account: Account, started_at) -> int:
