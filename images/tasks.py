@@ -81,45 +81,35 @@ def for_each_account(task: str, expires: float | None = None) -> int:
     return len(ids)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES)
-def submit_upload(self, image_id: int) -> None:
+def _on_image(task, image_id: int, work, failed, before_retry=None):
+    """`work(client, image_id)` with the image's client: transient errors are retried with
+    backoff (after `before_retry`), anything else ends in `failed(image_id, exc)`."""
     try:
         client = _image_client(image_id)
-        if client is None:
-            return
-        submit.submit(client, image_id)
+        return None if client is None else work(client, image_id)
     except ContaboError as exc:
-        if _retrying(self, exc):
-            submit.release_for_retry(image_id)
-            raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
-        submit.fail(image_id, exc)
+        if _retrying(task, exc):
+            if before_retry is not None:
+                before_retry(image_id)
+            raise task.retry(exc=exc, countdown=_countdown(task, exc)) from exc
+        failed(image_id, exc)
+        return None
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def submit_upload(self, image_id: int) -> None:
+    _on_image(self, image_id, submit.submit, submit.fail, before_retry=submit.release_for_retry)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def rename_image(self, image_id: int) -> None:
-    try:
-        client = _image_client(image_id)
-        if client is None:
-            return
-        changes.rename(client, image_id)
-    except ContaboError as exc:
-        if _retrying(self, exc):
-            raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
-        changes.rename_failed(image_id, exc)
+    _on_image(self, image_id, changes.rename, changes.rename_failed)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def delete_image(self, image_id: int) -> None:
-    try:
-        client = _image_client(image_id)
-        if client is None:
-            return
-        if changes.delete(client, image_id):
-            refresh_stats.delay(Image.objects.get(pk=image_id).account_id)
-    except ContaboError as exc:
-        if _retrying(self, exc):
-            raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
-        changes.delete_failed(image_id, exc)
+    if _on_image(self, image_id, changes.delete, changes.delete_failed):
+        refresh_stats.delay(Image.objects.get(pk=image_id).account_id)
 
 
 @shared_task(ignore_result=True)
