@@ -57,6 +57,18 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, str]:
         default=defaults.stall_timeout_s,
         help="seconds without data before a download fails as stalled",
     )
+    dialects = parser.add_argument_group("dialects (see sandbox/dialect.py)")
+    dialects.add_argument("--null-fields", default="", help="image/stats fields sent as null")
+    dialects.add_argument("--missing-fields", default="", help="image/stats fields left out")
+    dialects.add_argument("--extra-fields", action="store_true", help="fields the spec lacks")
+    dialects.add_argument("--numbers-as-text", action="store_true", help='sizes as "1024"')
+    dialects.add_argument("--inflight-status", default="", help="instead of downloading")
+    dialects.add_argument("--refuse-order-by", default="", help="orderBy fields answered 400")
+    dialects.add_argument("--page-size-cap", type=int, default=0, help="0 = no cap")
+    dialects.add_argument("--token-flap-rate", type=float, default=0, help="share of 401s")
+    dialects.add_argument("--progress-at-end", action="store_true", help="no bytes until done")
+    dialects.add_argument("--malformed-ids", default="", help="images with unreadable sizeMb")
+    dialects.add_argument("--unstable-order", action="store_true", help="pages in random order")
     add("--client-id", default=defaults.client_id)
     add("--client-secret", default=defaults.client_secret)
     add("--username", default=defaults.username)
@@ -84,6 +96,17 @@ def parse_args(argv: list[str] | None = None) -> tuple[Settings, str]:
         retry_after_s=args.retry_after,
         download_mode=args.download_mode,
         stall_timeout_s=args.stall_timeout,
+        null_fields=args.null_fields,
+        missing_fields=args.missing_fields,
+        extra_fields=args.extra_fields,
+        numbers_as_text=args.numbers_as_text,
+        inflight_status=args.inflight_status,
+        refuse_order_by=args.refuse_order_by,
+        page_size_cap=args.page_size_cap,
+        token_flap_rate=args.token_flap_rate,
+        progress_at_end=args.progress_at_end,
+        malformed_ids=args.malformed_ids,
+        unstable_order=args.unstable_order,
         client_id=args.client_id,
         client_secret=args.client_secret,
         username=args.username,

@@ -4,6 +4,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
+from sandbox import dialect
 from sandbox.errors import ApiError
 from sandbox.messages import Request, Response
 from sandbox.store import COLUMNS, Query, new_image
@@ -54,7 +55,7 @@ def _positive_int(request: Request, name: str, default: int) -> int:
     return int(raw)
 
 
-def _order_by(request: Request) -> tuple[tuple[str, bool], ...]:
+def _order_by(request: Request, knobs) -> tuple[tuple[str, bool], ...]:
     order = []
     for value in request.query.get("orderBy", []):
         if not value:
@@ -65,11 +66,13 @@ def _order_by(request: Request) -> tuple[tuple[str, bool], ...]:
             raise ApiError(400, f"orderBy: unknown field {field!r}; use one of {fields}")
         if direction.lower() not in ("", "asc", "desc"):
             raise ApiError(400, "orderBy must look like field:ASC or field:DESC")
+        if dialect.refused_order(field, knobs):
+            raise ApiError(400, f"orderBy: sorting by {field!r} is not supported")
         order.append((field, direction.lower() == "desc"))
     return tuple(order)
 
 
-def _list_query(request: Request) -> Query:
+def _list_query(request: Request, knobs) -> Query:
     standard = _single(request, "standardImage")
     if standard not in (None, "true", "false"):
         raise ApiError(400, "Query parameter standardImage must be true or false")
@@ -77,8 +80,10 @@ def _list_query(request: Request) -> Query:
     terms = tuple(t.strip() for t in _SEARCH_SEPARATOR.split(search or "") if t.strip())
     return Query(
         page=_positive_int(request, "page", 1),
-        size=min(_positive_int(request, "size", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE),
-        order_by=_order_by(request),
+        size=dialect.page_size(
+            min(_positive_int(request, "size", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE), knobs
+        ),
+        order_by=_order_by(request, knobs),
         name=_single(request, "name"),
         standard_image=None if standard is None else standard == "true",
         search_terms=terms,
@@ -140,8 +145,12 @@ def _summary(image: dict) -> dict:
 
 
 def retrieve_image_list(app: "App", request: Request) -> Response:
-    query = _list_query(request)
-    images, total = app.store.search(query)
+    knobs = app.faults.knobs
+    query = _list_query(request, knobs)
+    if knobs.unstable_order:
+        images, total = dialect.shuffled_page(app.store, query)
+    else:
+        images, total = app.store.search(query)
     total_pages = -(-total // query.size)
     links = {
         "self": _page_link(request, query.page),
@@ -158,7 +167,9 @@ def retrieve_image_list(app: "App", request: Request) -> Response:
         "totalPages": total_pages,
         "page": query.page,
     }
-    return Response.json(200, {"_pagination": pagination, "data": images, "_links": links})
+    data = [dialect.image(image, knobs) for image in images] if dialect.active(knobs) else images
+    body = {"_pagination": pagination, "data": data, "_links": links}
+    return Response.json(200, dialect.envelope(body, knobs))
 
 
 def retrieve_image(app: "App", request: Request) -> Response:
@@ -167,7 +178,9 @@ def retrieve_image(app: "App", request: Request) -> Response:
     if image is None:
         raise ApiError(404, f"Entry Image not found by imageId {image_id}")
     del image["tags"]
-    return Response.json(200, {"data": [image], "_links": {"self": f"{IMAGES_PATH}/{image_id}"}})
+    knobs = app.faults.knobs
+    body = {"data": [dialect.image(image, knobs)], "_links": {"self": f"{IMAGES_PATH}/{image_id}"}}
+    return Response.json(200, dialect.envelope(body, knobs))
 
 
 def create_custom_image(app: "App", request: Request) -> Response:
@@ -226,4 +239,6 @@ def retrieve_custom_images_stats(app: "App", request: Request) -> Response:
         "usedSizeMb": round(used, 2),
         "freeSizeMb": round(max(0.0, quota - used), 2),
     }
-    return Response.json(200, {"data": [stats], "_links": {"self": f"{IMAGES_PATH}/stats"}})
+    knobs = app.faults.knobs
+    body = {"data": [dialect.stats(stats, knobs)], "_links": {"self": f"{IMAGES_PATH}/stats"}}
+    return Response.json(200, dialect.envelope(body, knobs))

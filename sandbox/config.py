@@ -20,6 +20,19 @@ class Settings:
     retry_after_s: int = 1
     download_mode: str = "normal"
     stall_timeout_s: float = 30
+    # Dialects: ways the real API may differ from the spec (sandbox/dialect.py).
+    null_fields: str = ""
+    missing_fields: str = ""
+    extra_fields: bool = False
+    numbers_as_text: bool = False
+    inflight_status: str = ""
+    refuse_order_by: str = ""
+    page_size_cap: int = 0
+    token_flap_rate: float = 0
+    token_flaps: int = 0
+    progress_at_end: bool = False
+    malformed_ids: str = ""
+    unstable_order: bool = False
     client_id: str = "sandbox"
     client_secret: str = "sandbox-secret"  # noqa: S105 - public sandbox default
     username: str = "admin@sandbox.local"

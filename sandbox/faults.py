@@ -4,6 +4,7 @@ import random
 import threading
 from dataclasses import asdict, dataclass, fields
 
+from sandbox import dialect
 from sandbox.config import Settings
 from sandbox.errors import ApiError
 
@@ -32,6 +33,18 @@ class Knobs:
     bandwidth_mbps: float
     stall_timeout_s: float
     quota_mb: float
+    null_fields: str
+    missing_fields: str
+    extra_fields: bool
+    numbers_as_text: bool
+    inflight_status: str
+    refuse_order_by: str
+    page_size_cap: int
+    token_flap_rate: float
+    token_flaps: int
+    progress_at_end: bool
+    malformed_ids: str
+    unstable_order: bool
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Knobs":
@@ -49,6 +62,16 @@ def _number(name: str, value: object, low: float, high: float | None = None) -> 
 
 def _validated(name: str, value: object) -> object:
     """Check one knob value; raise ApiError(400) when it is out of range."""
+    if name in dialect.TEXT_KNOBS:
+        return dialect.validated(name, value)
+    if name in dialect.FLAG_KNOBS:
+        if not isinstance(value, bool):
+            raise ApiError(400, f"{name} must be true or false")
+        return value
+    if name in ("page_size_cap", "token_flaps"):
+        return int(_number(name, value, 0))
+    if name == "token_flap_rate":
+        return _number(name, value, 0, 1)
     if name == "download_mode":
         if value not in DOWNLOAD_MODES:
             raise ApiError(400, f"download_mode must be one of {', '.join(DOWNLOAD_MODES)}")
@@ -117,6 +140,15 @@ class Faults:
     def reset_calls(self) -> None:
         with self._lock:
             self._calls = dict.fromkeys(OPERATIONS, 0)
+
+    def token_flap(self) -> bool:
+        """Whether this token request answers 401 invalid_grant (a flap of the real endpoint)."""
+        with self._lock:
+            if self._knobs.token_flaps > 0:
+                self._knobs.token_flaps -= 1
+                return True
+            rate = self._knobs.token_flap_rate
+        return rate > 0 and self._random.random() < rate
 
     def injected_error(self) -> ApiError | None:
         """Roll the dice: an error to answer instead of the real one, or None."""

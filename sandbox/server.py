@@ -22,6 +22,9 @@ Handler = Callable[[App, Request], Response]
 
 
 def token(app: App, request: Request) -> Response:
+    if app.faults.token_flap():
+        flap = {"error": "invalid_grant", "error_description": "Invalid user credentials"}
+        return Response.json(401, flap)
     try:
         grant = app.tokens.grant(request.body, request.headers.get("Authorization"))
     except TokenError as error:
@@ -30,13 +33,17 @@ def token(app: App, request: Request) -> Response:
 
 
 def synthetic_file(app: App, request: Request) -> Response:
-    extension, size = files.parse(request.params["name"], request.query)
-    return Response(
-        200,
-        files.content(extension, size),
-        {"Content-Type": "application/octet-stream", "Accept-Ranges": "none"},
-        length=size,
-    )
+    file = files.parse(request.params["name"], request.query)
+    headers = {
+        "Content-Type": file.content_type,
+        "Accept-Ranges": "bytes" if file.ranges else "none",
+    }
+    wanted = files.byte_range(request.headers.get("Range"), file.size) if file.ranges else None
+    if wanted is None:
+        return Response(200, file.body(), headers, length=file.size)
+    start, end = wanted
+    headers["Content-Range"] = f"bytes {start}-{end}/{file.size}"
+    return Response(206, file.body(start, end), headers, length=end - start + 1)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""`SandboxServer`: `python -m sandbox` as a test subprocess, plus helpers for its control API."""
+"""`SandboxServer`: `python -m sandbox` as a test subprocess, helpers for its control API, and
+`free_port` (the one free-port helper of the tests and the benchmarks)."""
 
 import json
 import os
@@ -181,6 +182,8 @@ class SandboxServer:
         with _NO_PROXY.open(request, timeout=30) as response:
             return json.loads(response.read())["access_token"]
 
-    def file_url(self, name: str, size_mb: float) -> str:
-        """URL of a synthetic image file served by this sandbox."""
-        return f"{self.url}/files/{name}?size_mb={size_mb:g}"
+    def file_url(self, name: str, size_mb: float, **params: str) -> str:
+        """URL of a synthetic file served by this sandbox; `params` as in sandbox.files
+        (content=html, backing=base.qcow2, ranges=none, ...)."""
+        query = urllib.parse.urlencode({"size_mb": f"{size_mb:g}", **params})
+        return f"{self.url}/files/{name}?{query}"

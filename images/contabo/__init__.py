@@ -13,8 +13,10 @@ from .errors import (
     NotFound,
     ProtocolError,
     RateLimited,
+    TokenRefused,
     TransientError,
     UnsupportedMediaType,
+    signin_failing,
 )
 from .types import CreatedImage, Deleted, Image, ImagePage, Stats, Tag, UpdatedImage
 
@@ -35,8 +37,10 @@ __all__ = [
     "Stats",
     "Tag",
     "Token",
+    "TokenRefused",
     "TokenStore",
     "TransientError",
     "UnsupportedMediaType",
     "UpdatedImage",
+    "signin_failing",
 ]

@@ -5,6 +5,7 @@ Nothing in this module logs or formats a secret: the token call is logged with i
 type, status and duration only.
 """
 
+import functools
 import hashlib
 import logging
 import threading
@@ -21,6 +22,7 @@ from .errors import (
     ContaboError,
     ProtocolError,
     RateLimited,
+    TokenRefused,
     TransientError,
     redact,
 )
@@ -29,6 +31,10 @@ log = logging.getLogger("images.contabo")
 
 #: Renew a token this many seconds (at most half its lifetime) before it expires.
 RENEW_MARGIN = 30.0
+#: Keycloak is known to answer `401 invalid_grant` now and then for valid credentials: the
+#: password grant is tried again this many times, waiting FLAP_BACKOFF * 2**n s (0.5, 1, 2).
+FLAP_RETRIES = 3
+FLAP_BACKOFF = 0.5
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,13 @@ class TokenProvider:
         session: requests.Session,
         store: TokenStore,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
         self._session = session
         self._store = store
         self._clock = clock
+        self._sleep = sleep
         self._key = token_key(config)
         self._lock = threading.Lock()
 
@@ -139,13 +147,29 @@ class TokenProvider:
                 )
             except AuthenticationError:
                 log.info("contabo token refresh rejected; falling back to password grant")
-        return self._grant(
+        return self._password_grant()
+
+    def _password_grant(self) -> Token:
+        """The password grant, trying a `401 invalid_grant` again FLAP_RETRIES times."""
+        cfg = self._config
+        grant = functools.partial(
+            self._grant,
             "password",
             client_id=cfg.client_id,
             client_secret=cfg.client_secret,
             username=cfg.api_user,
             password=cfg.api_password,
         )
+        for attempt in range(FLAP_RETRIES):
+            try:
+                return grant()
+            except TokenRefused as exc:
+                if exc.status != 401 or exc.error != "invalid_grant":
+                    raise
+                wait = FLAP_BACKOFF * 2**attempt
+                log.info("contabo token 401 invalid_grant; trying again in %.1f s", wait)
+                self._sleep(wait)
+        return grant()
 
     def _grant(self, grant_type: str, **form: str) -> Token:
         started = time.monotonic()
@@ -178,16 +202,19 @@ class TokenProvider:
         return _parse_token(body, resp.status_code, self._clock())
 
     def _error(self, resp: requests.Response, body: object, form: dict[str, str]) -> ContaboError:
-        detail = ""
+        detail = code = ""
         if isinstance(body, dict):
             detail = str(body.get("error_description") or body.get("error") or "")
+            code = str(body.get("error") or "")
         message = self._scrub(detail or resp.reason or "", form)
         status = resp.status_code
         if status == 429:
             return RateLimited(status, message)
         if status >= 500:
             return TransientError(status, message)
-        return AuthenticationError(status, message)
+        refused = TokenRefused(status, message)
+        refused.error = code
+        return refused
 
     @staticmethod
     def _scrub(text: str, form: dict[str, str]) -> str:

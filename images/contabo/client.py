@@ -13,7 +13,7 @@ import email.utils
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +34,7 @@ from .errors import (
     UnsupportedMediaType,
     redact,
 )
+from .recorder import Recorder
 from .types import (
     CreatedImage,
     Deleted,
@@ -108,14 +109,29 @@ class ContaboClient:
         *,
         token_store: TokenStore | None = None,
         session: requests.Session | None = None,
+        on_call: Callable[[str, int | str, float], None] | None = None,
     ) -> None:
+        """`on_call(operation, status, seconds)` is told of every call sent: the HTTP status, or
+        the connection error's class name (for metrics)."""
+        self._on_call = on_call or (lambda *_: None)
         self._config = config
         self._base = config.api_url.rstrip("/")
         self._session = session or build_session(config)
         self._tokens = TokenProvider(config, self._session, token_store or InMemoryTokenStore())
+        self._recorder = Recorder(config.record_dir) if config.record_dir else None
 
     def __repr__(self) -> str:
         return f"ContaboClient(api_url={self._base!r}, api_user={self._config.api_user!r})"
+
+    @property
+    def worst_call_seconds(self) -> float:
+        """The longest one logical call can take: every attempt timing out (connect + read)
+        with the longest wait between them, then once more after a 401 with a token grant
+        before each (tokens are not retried here)."""
+        config = self._config
+        attempt = config.connect_timeout + config.read_timeout
+        call = (config.max_retries + 1) * attempt + config.max_retries * MAX_RETRY_WAIT
+        return 2 * (attempt + call)
 
     def close(self) -> None:
         self._session.close()
@@ -150,22 +166,41 @@ class ContaboClient:
             params.append(("standardImage", "true" if standard_image else "false"))
         if search is not None:
             params.append(("search", search))
-        resp, request_id = self._call("GET", IMAGES_PATH, params=params, trace_id=trace_id)
-        return parse_image_page(self._json(resp, request_id), resp.status_code, request_id)
+        resp, request_id = self._call(
+            "list_images", "GET", IMAGES_PATH, params=params, trace_id=trace_id
+        )
+        body = self._json(resp, request_id)
+        return parse_image_page(body, resp.status_code, request_id, page=page, size=size)
 
-    def iter_images(self, *, size: int = 100, **filters: Any) -> Iterator[Image]:
-        """Every image matching ``filters`` (see list_images), fetching pages lazily."""
-        page = 1
+    def iter_pages(self, *, size: int = 100, start: int = 1, **filters: Any) -> Iterator[ImagePage]:
+        """Every page matching ``filters`` (see list_images) from page ``start``, fetched lazily.
+
+        It ends on the last page by the API's totals, or without totals on a short page, or
+        when a page brings no image not seen before (an API that ignores ``page``).
+        """
+        page, seen = start, set()
         while True:
             result = self.list_images(page=page, size=size, **filters)
-            yield from result.images
-            if not result.images or page >= result.total_pages:
+            yield result
+            ids = {image.image_id for image in result.images}
+            if result.is_last(size) or (page > start and ids and ids <= seen):
                 return
+            seen |= ids
             page += 1
+
+    def iter_images(self, *, size: int = 100, **filters: Any) -> Iterator[Image]:
+        """Every readable image matching ``filters``, once each even if the API's order moves
+        one onto two pages."""
+        seen: set[str] = set()
+        for page in self.iter_pages(size=size, **filters):
+            for image in page.images:
+                if image.image_id not in seen:
+                    seen.add(image.image_id)
+                    yield image
 
     def get_image(self, image_id: str, *, trace_id: str | None = None) -> Image:
         """One standard or custom image (retrieveImage), e.g. to watch a download."""
-        resp, request_id = self._call("GET", _image_path(image_id), trace_id=trace_id)
+        resp, request_id = self._call("get_image", "GET", _image_path(image_id), trace_id=trace_id)
         return parse_image(self._json(resp, request_id), resp.status_code, request_id)
 
     def create_image(
@@ -186,7 +221,9 @@ class ContaboClient:
         body = {"name": name, "url": url, "osType": os_type, "version": version}
         if description is not None:
             body["description"] = description
-        resp, request_id = self._call("POST", IMAGES_PATH, json=body, trace_id=trace_id)
+        resp, request_id = self._call(
+            "create_image", "POST", IMAGES_PATH, json=body, trace_id=trace_id
+        )
         return parse_created(self._json(resp, request_id), resp.status_code, request_id)
 
     def update_image(
@@ -201,38 +238,48 @@ class ContaboClient:
         body = {k: v for k, v in (("name", name), ("description", description)) if v is not None}
         if not body:
             raise ValueError("update_image needs name and/or description")
-        resp, request_id = self._call("PATCH", _image_path(image_id), json=body, trace_id=trace_id)
+        resp, request_id = self._call(
+            "update_image", "PATCH", _image_path(image_id), json=body, trace_id=trace_id
+        )
         return parse_updated(self._json(resp, request_id), resp.status_code, request_id)
 
     def delete_image(self, image_id: str, *, trace_id: str | None = None) -> Deleted:
         """Delete a custom image (deleteImage, 204 without body)."""
-        _, request_id = self._call("DELETE", _image_path(image_id), trace_id=trace_id)
+        _, request_id = self._call(
+            "delete_image", "DELETE", _image_path(image_id), trace_id=trace_id
+        )
         return Deleted(image_id, request_id)
 
     def get_stats(self, *, trace_id: str | None = None) -> Stats:
         """Custom-image count and disk usage (retrieveCustomImagesStats)."""
-        resp, request_id = self._call("GET", STATS_PATH, trace_id=trace_id)
+        resp, request_id = self._call("get_stats", "GET", STATS_PATH, trace_id=trace_id)
         return parse_stats(self._json(resp, request_id), resp.status_code, request_id)
 
     # -- plumbing ------------------------------------------------------------------
 
     def _call(
-        self, method: str, path: str, *, trace_id: str | None = None, **kwargs: Any
+        self, operation: str, method: str, path: str, *, trace_id: str | None = None, **kwargs: Any
     ) -> tuple[requests.Response, str]:
         """Send one logical call; on a 401 renew the token and send it once more."""
         token = self._tokens.access_token()
-        resp, request_id = self._send(method, path, token, trace_id, **kwargs)
+        resp, request_id = self._send(operation, method, path, token, trace_id, **kwargs)
         if resp.status_code == 401:
             log.info("contabo %s %s got 401; renewing the token once", method, path)
             self._tokens.invalidate(token)
             token = self._tokens.access_token()
-            resp, request_id = self._send(method, path, token, trace_id, **kwargs)
+            resp, request_id = self._send(operation, method, path, token, trace_id, **kwargs)
         if not resp.ok:
             raise self._error(resp, request_id, token)
         return resp, request_id
 
     def _send(
-        self, method: str, path: str, token: str, trace_id: str | None, **kwargs: Any
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        token: str,
+        trace_id: str | None,
+        **kwargs: Any,
     ) -> tuple[requests.Response, str]:
         request_id = str(uuid.uuid4())
         headers = {
@@ -264,10 +311,13 @@ class ContaboClient:
                 request_id,
                 trace_id,
                 time.monotonic() - started,
+                extra={"request_id": request_id},
             )
+            self._on_call(operation, type(exc).__name__, time.monotonic() - started)
             message = redact(str(exc), self._secrets(token))
             raise TransientError(None, message, request_id, reason=type(exc).__name__) from exc
         retries = getattr(resp.raw, "retries", None)
+        self._on_call(operation, resp.status_code, time.monotonic() - started)
         log.log(
             logging.DEBUG if resp.ok else logging.INFO,
             "contabo %s %s -> %s request_id=%s trace_id=%s retries=%d %.3fs",
@@ -278,7 +328,15 @@ class ContaboClient:
             trace_id,
             len(retries.history) if retries else 0,
             time.monotonic() - started,
+            extra={"request_id": request_id},
         )
+        if self._recorder is not None:
+            self._recorder.record(
+                resp,
+                request_id=request_id,
+                request_body=kwargs.get("json"),
+                secrets=self._secrets(token),
+            )
         return resp, request_id
 
     def _json(self, resp: requests.Response, request_id: str) -> Any:

@@ -21,6 +21,7 @@ class ContaboConfig:
     read_timeout: float = 30.0
     max_retries: int = 3
     backoff_factor: float = 0.5
+    record_dir: str = ""  # when set, every API exchange is written there (recorder.py)
 
     @property
     def timeout(self) -> tuple[float, float]:

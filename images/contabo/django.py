@@ -4,11 +4,12 @@
 `from_settings` (and `get_client()` with no account) reads these settings instead:
 CONTABO_API_URL, CONTABO_AUTH_URL (full token URL), CONTABO_CLIENT_ID,
 CONTABO_CLIENT_SECRET, CONTABO_API_USER, CONTABO_API_PASSWORD, and optionally
-CONTABO_CONNECT_TIMEOUT / CONTABO_READ_TIMEOUT (seconds).
+CONTABO_CONNECT_TIMEOUT / CONTABO_READ_TIMEOUT (seconds), and CONTABO_RECORD_DIR (a directory
+the client writes each API exchange to, secrets left out: images/contabo/recorder.py).
 """
 
 import dataclasses
-import functools
+import threading
 import time
 
 from django.conf import settings
@@ -68,7 +69,7 @@ def config_from_settings() -> ContaboConfig:
     for field, name in OPTIONAL_SETTINGS.items():
         if getattr(settings, name, None) is not None:
             values[field] = float(getattr(settings, name))
-    return ContaboConfig(**values)
+    return ContaboConfig(**values, record_dir=_record_dir())
 
 
 def config_for(account) -> ContaboConfig:
@@ -89,15 +90,51 @@ def config_for(account) -> ContaboConfig:
         for field, name in OPTIONAL_SETTINGS.items()
         if getattr(settings, name, None) is not None
     }
-    return dataclasses.replace(config, **timeouts)
+    return dataclasses.replace(config, **timeouts, record_dir=_record_dir())
+
+
+def _record_dir() -> str:
+    """CONTABO_RECORD_DIR: where the client writes each API exchange ("" = not recorded)."""
+    return getattr(settings, "CONTABO_RECORD_DIR", "") or ""
 
 
 def get_client(account=None) -> ContaboClient:
-    """The process-wide client of `account` (the settings account when None); one Session per
-    config, so an account whose credentials change in admin gets a new client."""
-    return _client_for(config_from_settings() if account is None else config_for(account))
+    """The process-wide client of `account` (the settings account when None).
+
+    One client (one Session, one token) per account, kept for the life of the process however
+    many accounts there are; it is rebuilt only when the account's endpoints or credentials
+    change (in admin, or the settings), which is seen without decrypting anything.
+    """
+    if account is None or account.from_settings:
+        config = config_from_settings()
+        return _cached("settings", config, lambda: config)
+    fingerprint = (
+        account.api_url,
+        account.auth_url,
+        account.client_id,
+        account.api_user,
+        account.client_secret_encrypted,
+        account.api_password_encrypted,
+    )
+    return _cached(account.pk, fingerprint, lambda: config_for(account))
 
 
-@functools.lru_cache(maxsize=32)
-def _client_for(config: ContaboConfig) -> ContaboClient:
-    return ContaboClient(config, token_store=DjangoCacheTokenStore())
+_clients: dict = {}  # account pk (or "settings") -> (fingerprint, client)
+_clients_lock = threading.Lock()
+
+
+def _cached(key, fingerprint, config) -> ContaboClient:
+    with _clients_lock:
+        known = _clients.get(key)
+        if known is not None and known[0] == fingerprint:
+            return known[1]
+    from images import metrics
+
+    client = ContaboClient(config(), token_store=DjangoCacheTokenStore(), on_call=metrics.api_call)
+    with _clients_lock:
+        known = _clients.get(key)
+        if known is not None and known[0] == fingerprint:  # another thread was first
+            client.close()
+            return known[1]
+        _clients[key] = (fingerprint, client)  # a replaced client may still be in use elsewhere
+    return client

@@ -38,6 +38,23 @@ class AuthenticationError(ContaboError):
     """401/403 from the API, or the token endpoint refused the credentials."""
 
 
+class TokenRefused(AuthenticationError):
+    """The token endpoint refused to sign in (``error`` is Keycloak's code, e.g. invalid_grant).
+
+    The account cannot authenticate right now: work waiting for it should wait, not fail.
+    """
+
+    error = ""
+
+
+def signin_failing(exc: ContaboError) -> bool:
+    """Whether `exc` says the account cannot authenticate now (token refused, or the API's 401
+    after a fresh token): the work should wait for sign-in to work again."""
+    return isinstance(exc, TokenRefused) or (
+        isinstance(exc, AuthenticationError) and exc.status == 401
+    )
+
+
 class NotFound(ContaboError):
     """404: the image (or path) does not exist."""
 

@@ -1,7 +1,15 @@
-"""Typed results of the Images endpoints and their strict parsing from JSON bodies.
+"""Typed results of the Images endpoints, read tolerantly from JSON bodies.
 
-Parsing follows the OpenAPI schemas: a missing required field or a value of the wrong
-JSON type raises :class:`ProtocolError` instead of leaking ``KeyError``/``TypeError``.
+Contabo's own CLI and Terraform provider read every field as a plain string or number, so a
+JSON ``null``, a missing key or a number sent as a string never breaks them; this reader is as
+forgiving. A missing or ``null`` text is ``""``, a missing number ``0``, a missing date ``None``,
+a number in a string is read as the number, and unknown fields are ignored. Every such
+departure from the spec is noted in ``quirks`` (e.g. ``"null:sizeMb"``) for the probe.
+
+What cannot be read at all (a list item with no ``imageId``, a size of ``"lots"``, a status that
+is an object) makes that one item *malformed*: a list page skips it and names it in ``skipped``,
+so one bad item never fails its page. A single-object answer that cannot be read is a
+:class:`ProtocolError`.
 """
 
 from collections.abc import Mapping
@@ -36,31 +44,68 @@ class Image:
     status: str
     error_message: str
     standard_image: bool
-    creation_date: datetime
-    last_modified_date: datetime
+    creation_date: datetime | None
+    last_modified_date: datetime | None
     tags: tuple[Tag, ...] = ()
     request_id: str = field(default="", compare=False)
+    quirks: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A list item that could not be read: its id when it had one, and why."""
+
+    image_id: str
+    problem: str
 
 
 @dataclass(frozen=True)
 class ImagePage:
+    """One list page. ``total_pages``/``total_elements`` are None when the API left them out;
+    ``size`` is the page size the API says it used (the effective one when it caps)."""
+
     images: tuple[Image, ...]
     page: int
     size: int
-    total_elements: int
-    total_pages: int
+    total_elements: int | None
+    total_pages: int | None
     request_id: str = field(default="", compare=False)
+    skipped: tuple[Skipped, ...] = field(default=(), compare=False)
+    quirks: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    items: int = field(default=0, compare=False)
+
+    def is_last(self, requested_size: int) -> bool:
+        """No page follows: the API says so, or (without totals) this page was not full."""
+        if self.items == 0:
+            return True
+        if self.total_pages is not None:
+            return self.page >= self.total_pages
+        return self.items < min(requested_size, self.size or requested_size)
 
 
 @dataclass(frozen=True)
 class Stats:
+    """Custom-image quota; a figure the API left out is None (``free`` is derived if it can be)."""
+
     tenant_id: str
     customer_id: str
-    current_images_count: int
-    total_size_mb: float
-    used_size_mb: float
-    free_size_mb: float
+    current_images_count: int | None
+    total_size_mb: float | None
+    used_size_mb: float | None
+    free_size_mb: float | None
     request_id: str = field(default="", compare=False)
+    quirks: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def missing(self) -> list[str]:
+        names = ("currentImagesCount", "totalSizeMb", "usedSizeMb", "freeSizeMb")
+        values = (
+            self.current_images_count,
+            self.total_size_mb,
+            self.used_size_mb,
+            self.free_size_mb,
+        )
+        return [n for n, v in zip(names, values, strict=True) if v is None]
 
 
 @dataclass(frozen=True)
@@ -84,43 +129,72 @@ class Deleted:
 
 
 class _Fields:
-    """Typed access to one JSON object; every failure becomes a ProtocolError."""
+    """Tolerant typed access to one JSON object; what cannot be read is a ProtocolError."""
 
     def __init__(self, obj: Any, where: str, status: int, request_id: str) -> None:
         self.where, self.status, self.request_id = where, status, request_id
         if not isinstance(obj, Mapping):
             raise self.error(f"expected an object, got {type(obj).__name__}")
         self.obj = obj
+        self.quirks: list[str] = []
 
     def error(self, problem: str) -> ProtocolError:
         return ProtocolError(self.status, f"bad response: {self.where}: {problem}", self.request_id)
 
-    def get(self, key: str, kind: type | tuple[type, ...]) -> Any:
+    def raw(self, key: str) -> Any:
+        """The value, or None when missing or null (noted either way)."""
         if key not in self.obj:
-            raise self.error(f"missing field {key!r}")
-        value = self.obj[key]
-        # bool is an int subclass; never accept it where a number is expected.
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise self.error(f"field {key!r} has type {type(value).__name__}")
-        return value
+            self.quirks.append(f"missing:{key}")
+            return None
+        if self.obj[key] is None:
+            self.quirks.append(f"null:{key}")
+        return self.obj[key]
 
     def text(self, key: str) -> str:
-        return self.get(key, str)
+        value = self.raw(key)
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            self.quirks.append(f"number-as-text:{key}")
+            return f"{value:g}" if isinstance(value, float) else str(value)
+        raise self.error(f"field {key!r} has type {type(value).__name__}")
 
     def flag(self, key: str) -> bool:
-        return self.get(key, bool)
+        value = self.raw(key)
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            self.quirks.append(f"text-as-boolean:{key}")
+            return value.strip().lower() == "true"
+        raise self.error(f"field {key!r} has type {type(value).__name__}")
 
-    def number(self, key: str) -> float:
-        return float(self.get(key, (int, float)))
+    def number(self, key: str) -> float | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                parsed = float(value.strip())
+            except ValueError:
+                raise self.error(f"field {key!r} is not a number: {value!r}") from None
+            self.quirks.append(f"text-as-number:{key}")
+            return parsed
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(f"field {key!r} has type {type(value).__name__}")
+        return float(value)
 
-    def whole(self, key: str) -> int:
-        value = self.get(key, (int, float))
-        if isinstance(value, float) and not value.is_integer():
+    def whole(self, key: str) -> int | None:
+        value = self.number(key)
+        if value is not None and not value.is_integer():
             raise self.error(f"field {key!r} is not a whole number: {value}")
-        return int(value)
+        return None if value is None else int(value)
 
-    def timestamp(self, key: str) -> datetime:
+    def timestamp(self, key: str) -> datetime | None:
         raw = self.text(key)
+        if not raw:
+            return None
         try:
             parsed = datetime.fromisoformat(raw)
         except ValueError:
@@ -129,38 +203,50 @@ class _Fields:
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
     def array(self, key: str) -> list[Any]:
-        return self.get(key, list)
+        value = self.raw(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.error(f"field {key!r} has type {type(value).__name__}")
+        return value
 
 
 def _first_item(body: Any, where: str, status: int, request_id: str) -> _Fields:
     """``data[0]`` of a single-object envelope (the API always wraps it in an array)."""
-    data = _Fields(body, where, status, request_id).array("data")
+    envelope = _Fields(body, where, status, request_id)
+    data = envelope.array("data")
     if not data:
-        raise _Fields(body, where, status, request_id).error("'data' is empty")
+        raise envelope.error("'data' is missing or empty")
     return _Fields(data[0], f"{where} data[0]", status, request_id)
 
 
-def _tag(raw: Any, where: str, status: int, request_id: str) -> Tag:
-    t = _Fields(raw, where, status, request_id)
-    return Tag(t.whole("tagId"), t.text("tagName"))
+def _tags(f: _Fields) -> tuple[Tag, ...]:
+    """The readable tags; an unreadable one is dropped and noted (tags are display only)."""
+    tags = []
+    for i, raw in enumerate(f.array("tags")):
+        try:
+            t = _Fields(raw, f"{f.where} tags[{i}]", f.status, f.request_id)
+            tag_id = t.whole("tagId")
+            tags.append(Tag(0 if tag_id is None else tag_id, t.text("tagName")))
+        except ProtocolError:
+            f.quirks.append("bad-tag:tags")
+    return tuple(tags)
 
 
-def _image(f: _Fields, *, with_tags: bool) -> Image:
-    tags: tuple[Tag, ...] = ()
-    if with_tags or "tags" in f.obj:
-        tags = tuple(
-            _tag(raw, f"{f.where} tags[{i}]", f.status, f.request_id)
-            for i, raw in enumerate(f.array("tags"))
-        )
-    return Image(
-        image_id=f.text("imageId"),
+def _image(f: _Fields, *, listed: bool) -> Image:
+    """An image; `listed` items carry `tags` in the schema, GET-by-id ones do not."""
+    image_id = f.text("imageId").strip()
+    if not image_id:
+        raise f.error("no imageId")
+    values = dict(
+        image_id=image_id,
         tenant_id=f.text("tenantId"),
         customer_id=f.text("customerId"),
         name=f.text("name"),
         description=f.text("description"),
         url=f.text("url"),
-        size_mb=f.number("sizeMb"),
-        uploaded_size_mb=f.number("uploadedSizeMb"),
+        size_mb=f.number("sizeMb") or 0.0,
+        uploaded_size_mb=f.number("uploadedSizeMb") or 0.0,
         os_type=f.text("osType"),
         version=f.text("version"),
         format=f.text("format"),
@@ -169,57 +255,111 @@ def _image(f: _Fields, *, with_tags: bool) -> Image:
         standard_image=f.flag("standardImage"),
         creation_date=f.timestamp("creationDate"),
         last_modified_date=f.timestamp("lastModifiedDate"),
-        tags=tags,
-        request_id=f.request_id,
+        tags=_tags(f) if listed or "tags" in f.obj else (),
     )
+    known = KNOWN_IMAGE_FIELDS
+    f.quirks += [f"unknown:{key}" for key in f.obj if key not in known]
+    return Image(**values, request_id=f.request_id, quirks=tuple(f.quirks))
 
 
-def parse_image_page(body: Any, status: int, request_id: str) -> ImagePage:
-    """Parse a ListImageResponse (``tags`` is required on list items)."""
+KNOWN_IMAGE_FIELDS = frozenset(
+    {
+        "imageId",
+        "tenantId",
+        "customerId",
+        "name",
+        "description",
+        "url",
+        "sizeMb",
+        "uploadedSizeMb",
+        "osType",
+        "version",
+        "format",
+        "status",
+        "errorMessage",
+        "standardImage",
+        "creationDate",
+        "lastModifiedDate",
+        "tags",
+    }
+)
+
+
+def _item_id(raw: Any) -> str:
+    value = raw.get("imageId") if isinstance(raw, Mapping) else None
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def parse_image_page(
+    body: Any, status: int, request_id: str, *, page: int = 1, size: int = 0
+) -> ImagePage:
+    """Parse a ListImageResponse; ``page``/``size`` (what was asked) stand in for a missing
+    ``_pagination``. Malformed items are skipped and listed, never raised."""
     envelope = _Fields(body, "image list", status, request_id)
-    meta = _Fields(envelope.get("_pagination", dict), "_pagination", status, request_id)
-    images = tuple(
-        _image(_Fields(raw, f"image list data[{i}]", status, request_id), with_tags=True)
-        for i, raw in enumerate(envelope.array("data"))
-    )
+    meta_raw = envelope.raw("_pagination")
+    meta = _Fields(meta_raw if meta_raw is not None else {}, "_pagination", status, request_id)
+    data = envelope.array("data")
+    images, skipped, quirks = [], [], envelope.quirks
+    for i, raw in enumerate(data):
+        try:
+            image = _image(_Fields(raw, f"image list data[{i}]", status, request_id), listed=True)
+        except ProtocolError as exc:
+            skipped.append(Skipped(_item_id(raw), exc.message.removeprefix("bad response: ")))
+            continue
+        images.append(image)
+        quirks += image.quirks
+    numbers = {key: meta.whole(key) for key in ("page", "size", "totalElements", "totalPages")}
+    if meta_raw is not None:
+        quirks += [f"{q.split(':')[0]}:_pagination.{q.split(':')[1]}" for q in meta.quirks]
     return ImagePage(
-        images=images,
-        page=meta.whole("page"),
-        size=meta.whole("size"),
-        total_elements=meta.whole("totalElements"),
-        total_pages=meta.whole("totalPages"),
+        images=tuple(images),
+        page=numbers["page"] or page,
+        size=numbers["size"] or size or len(data),
+        total_elements=numbers["totalElements"],
+        total_pages=numbers["totalPages"],
         request_id=request_id,
+        skipped=tuple(skipped),
+        quirks=tuple(dict.fromkeys(quirks)),
+        items=len(data),
     )
 
 
 def parse_image(body: Any, status: int, request_id: str) -> Image:
     """Parse a FindImageResponse (no ``tags`` in the schema; used if present)."""
-    return _image(_first_item(body, "image", status, request_id), with_tags=False)
+    return _image(_first_item(body, "image", status, request_id), listed=False)
 
 
 def parse_created(body: Any, status: int, request_id: str) -> CreatedImage:
-    """Parse a CreateCustomImageResponse."""
+    """Parse a CreateCustomImageResponse: the new image's id is the one field we need."""
     f = _first_item(body, "created image", status, request_id)
-    return CreatedImage(f.text("imageId"), f.text("tenantId"), f.text("customerId"), request_id)
+    image_id = f.text("imageId").strip()
+    if not image_id:
+        raise f.error("missing field 'imageId'")
+    return CreatedImage(image_id, f.text("tenantId"), f.text("customerId"), request_id)
 
 
 def parse_updated(body: Any, status: int, request_id: str) -> UpdatedImage:
     """Parse an UpdateCustomImageResponse (its tenant/customer ids are not kept)."""
     f = _first_item(body, "updated image", status, request_id)
-    for key in ("tenantId", "customerId"):  # required by the schema: validated, not kept
-        f.text(key)
-    return UpdatedImage(f.text("imageId"), request_id)
+    image_id = f.text("imageId").strip()
+    if not image_id:
+        raise f.error("missing field 'imageId'")
+    return UpdatedImage(image_id, request_id)
 
 
 def parse_stats(body: Any, status: int, request_id: str) -> Stats:
-    """Parse a CustomImagesStatsResponse."""
+    """Parse a CustomImagesStatsResponse; ``free`` is ``total - used`` when only it is left out."""
     f = _first_item(body, "image stats", status, request_id)
+    total, used, free = f.number("totalSizeMb"), f.number("usedSizeMb"), f.number("freeSizeMb")
+    if free is None and total is not None and used is not None:
+        free = max(0.0, total - used)
     return Stats(
         tenant_id=f.text("tenantId"),
         customer_id=f.text("customerId"),
         current_images_count=f.whole("currentImagesCount"),
-        total_size_mb=f.number("totalSizeMb"),
-        used_size_mb=f.number("usedSizeMb"),
-        free_size_mb=f.number("freeSizeMb"),
+        total_size_mb=total,
+        used_size_mb=used,
+        free_size_mb=free,
         request_id=request_id,
+        quirks=tuple(f.quirks),
     )
