@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db import models
 
 from images.models import Account, AccountMembership
+from images.services.intents import request_refresh
 
 CREDENTIALS = ("api_url", "auth_url", "client_id", "api_user", "client_secret", "api_password")
 SECRETS = {"client_secret": "set_client_secret", "api_password": "set_api_password"}
@@ -78,6 +79,11 @@ class AccountAdmin(admin.ModelAdmin):
     list_display = ("name", "from_settings", "open_to_all", "api_url", "client_id", "created_at")
     search_fields = ("name", "client_id", "api_user")
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # a new account: its images and quota now, not at the next beat
+            request_refresh(user=request.user, account=obj)
 
     def get_fields(self, request, obj=None):
         if obj is not None and obj.from_settings:

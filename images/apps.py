@@ -7,8 +7,11 @@ class ImagesConfig(AppConfig):
     verbose_name = "Contabo images"
 
     def ready(self) -> None:
+        from images import checks  # noqa: F401 - registers the system checks
         from images.roles import ensure_groups
-        from images.services.accounts import ensure_settings_account
+        from images.search import ensure_sqlite_index
+        from images.services.accounts import settings_account
 
         post_migrate.connect(ensure_groups, sender=self)
-        post_migrate.connect(ensure_settings_account, sender=self)
+        post_migrate.connect(settings_account, sender=self)
+        post_migrate.connect(ensure_sqlite_index, sender=self)

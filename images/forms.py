@@ -1,79 +1,31 @@
-"""Forms: every check on user input happens here, before anything is stored or queued."""
-
-import unicodedata
-from urllib.parse import urlsplit
+"""Forms: every check on user input happens here (the rules live in images/validators.py),
+before anything is stored or queued."""
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import URLValidator
 
 from images.models import NotificationPreference, OsType, Status
 from images.selectors import DEFAULT_SORT, SORTS, duplicates_of
+from images.services.notifications import set_email
+from images.validators import (
+    no_control_characters_but_newlines,
+    validate_image_url,
+    validate_name,
+)
 
 URL_MAX_LENGTH = 2048
 NAME_MAX_LENGTH = 255
-IMAGE_EXTENSIONS = (".iso", ".qcow2")
-ALLOWED_SCHEMES = ("http", "https")
-
-
-def _control_characters(value: str, allowed: str = "") -> list[str]:
-    return [c for c in value if unicodedata.category(c) == "Cc" and c not in allowed]
-
-
-def no_control_characters(value: str) -> None:
-    if _control_characters(value):
-        raise ValidationError(
-            "Remove the control characters (tabs, line breaks or invisible codes).",
-            code="control_characters",
-        )
-
-
-def no_control_characters_but_newlines(value: str) -> None:
-    if _control_characters(value, allowed="\n\r\t"):
-        raise ValidationError("Remove the invisible control characters.", code="control_characters")
-
-
-def validate_image_url(value: str) -> None:
-    """An http(s) URL whose path (not its query string) ends in .iso or .qcow2."""
-    if _control_characters(value) or any(c.isspace() for c in value):
-        raise ValidationError("A URL cannot contain spaces or control characters.", code="spaces")
-    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
-    if scheme not in ALLOWED_SCHEMES:
-        if scheme:
-            message = (
-                f"Only http:// and https:// links can be downloaded by Contabo; "
-                f"“{scheme}:” links are refused."
-            )
-        else:
-            message = "Enter a full link starting with http:// or https://."
-        raise ValidationError(message, code="scheme")
-    try:
-        URLValidator(schemes=list(ALLOWED_SCHEMES))(value)
-        parts = urlsplit(value)
-    except (ValidationError, ValueError) as exc:
-        raise ValidationError(
-            "This is not a valid web address (check the host name).", code="invalid"
-        ) from exc
-    path = parts.path.lower()
-    if not path.endswith(IMAGE_EXTENSIONS):
-        if any(ext in (parts.query + parts.fragment).lower() for ext in IMAGE_EXTENSIONS):
-            message = (
-                "The file name in the URL path must end in .iso or .qcow2; an extension in the "
-                "query string (after “?”) does not count."
-            )
-        else:
-            message = "Contabo accepts only .iso and .qcow2 images: the URL path must end in one."
-        raise ValidationError(message, code="extension")
 
 
 class NameField(forms.CharField):
-    """An image name: surrounding whitespace stripped, no control characters, ≤ 255 chars."""
+    """An image name: surrounding whitespace stripped, ≤ 255 chars, the rules of
+    validators.validate_name (nothing invisible, no direction overrides)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", NAME_MAX_LENGTH)
         kwargs.setdefault("strip", True)
         super().__init__(**kwargs)
-        self.validators.append(no_control_characters)
+        self.validators.append(validate_name)
 
 
 class DescriptionField(forms.CharField):
@@ -106,18 +58,27 @@ class UploadForm(forms.Form):
     version = NameField(help_text="For example 24.04 or 2022.")
     upload_anyway = forms.BooleanField(label="Upload anyway", required=False)
 
-    def __init__(self, *args, duplicate_guard: bool = False, account=None, **kwargs):
+    def __init__(self, *args, duplicate_guard: bool = False, account=None, checked=None, **kwargs):
         """With `duplicate_guard`, an upload repeating an image of `account` by URL or name (see
-        selectors.duplicates_of) is refused until "Upload anyway" is ticked."""
+        selectors.duplicates_of) is refused until "Upload anyway" is ticked. `checked` is the
+        URL's preflight entry, if any: a file its content check blocked is refused."""
         super().__init__(*args, **kwargs)
         self.duplicate_guard = duplicate_guard
         self.account = account
+        self.checked = checked or {}
         self.duplicates = []
         if not duplicate_guard:
             del self.fields["upload_anyway"]
 
     def clean_url(self):
-        return self.cleaned_data["url"].strip()
+        url = self.cleaned_data["url"].strip()
+        if self.checked.get("url") == url:
+            blocking = (self.checked.get("content") or {}).get("blocking") or []
+            if blocking:
+                raise ValidationError(
+                    f"Contabo cannot use this file: {' '.join(blocking)}", code="content"
+                )
+        return url
 
     def clean(self):
         data = super().clean()
@@ -141,7 +102,9 @@ class PreflightForm(forms.Form):
     """The upload form's URL alone, validated the same way, for the preflight check."""
 
     url = UploadForm.base_fields["url"]
-    clean_url = UploadForm.clean_url
+
+    def clean_url(self):
+        return self.cleaned_data["url"].strip()
 
 
 class RenameForm(forms.Form):
@@ -229,7 +192,50 @@ class ReplaceForm(UploadForm):
         return data
 
 
+class BulkForm(forms.Form):
+    """A bulk action from the list: the ticked `ids`, or (scope "filter") every image the list's
+    filters select, which come along as ImageFilterForm fields."""
+
+    action = forms.ChoiceField(choices=[("delete", "Delete"), ("retry", "Retry")])
+    scope = forms.ChoiceField(choices=[("", "Ticked"), ("filter", "Filter")], required=False)
+    confirm = forms.BooleanField(required=False)
+    remove_failed = forms.BooleanField(required=False)
+    back = forms.CharField(required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        # Any id is read; the selection keeps only the page's account's images.
+        data["ids"] = list(dict.fromkeys(int(v) for v in raw if v.isdigit() and len(v) < 19))
+        return data
+
+
+class ProtectForm(forms.Form):
+    protected = forms.BooleanField(required=False)
+
+
 class NotificationPreferenceForm(forms.ModelForm):
+    """A user's opt-ins and the address they go to, which the user sets here."""
+
+    email = forms.EmailField(
+        label="Your e-mail address",
+        required=False,
+        max_length=254,
+        help_text="Where these e-mails go. Empty: none can reach you.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"invalid": "This is not an e-mail address, e.g. name@example.com."},
+    )
+
     class Meta:
         model = NotificationPreference
-        fields = ["email_on_downloaded", "email_on_error", "email_on_stalled"]
+        fields = ["email", "email_on_downloaded", "email_on_error", "email_on_stalled"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.user_id:
+            self.fields["email"].initial = self.instance.user.email
+
+    def save(self, commit=True):
+        preference = super().save(commit)
+        set_email(preference.user, self.cleaned_data["email"])
+        return preference

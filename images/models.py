@@ -1,7 +1,7 @@
 """Local mirror of the Contabo images, their lifecycle, progress, quota history and audit trail.
 
-Fields the API owns are written only by the sync engine (images.services.remote_sync); fields the
-user owns (pending rename, delete request) only by images.services.requests. Each writer uses
+Fields the API owns are written only by the sync engine (images.services.sync, .polling); fields
+the user owns (pending rename, delete request) only by images.services.intents. Each writer uses
 conditional updates, so a poll racing a rename or a delete never loses either.
 """
 
@@ -14,18 +14,6 @@ from images import crypto
 
 CONTABO_API = "https://api.contabo.com"
 CONTABO_TOKEN_URL = "https://auth.contabo.com/auth/realms/contabo/protocol/openid-connect/token"  # noqa: S105
-
-
-class AccountQuerySet(models.QuerySet):
-    def default(self) -> "Account":
-        """The account configured by the CONTABO_* settings (created on first use)."""
-        account = self.filter(from_settings=True).first()
-        if account is None:
-            account, _ = self.get_or_create(
-                from_settings=True,
-                defaults={"name": settings.CONTABO_ACCOUNT_NAME, "open_to_all": True},
-            )
-        return account
 
 
 class Account(models.Model):
@@ -52,11 +40,13 @@ class Account(models.Model):
         help_text="Every user sees this account with their global role (viewers or managers "
         "group); otherwise only its members and superusers do.",
     )
+    # What listing this account's API taught us (images.services.listing), so the next cycle
+    # does not pay for the discovery again: the order it accepts and the page size it caps at.
+    list_order = models.CharField(max_length=64, blank=True, editable=False)
+    page_size_cap = models.PositiveIntegerField(null=True, blank=True, editable=False)
     client_secret_encrypted = models.TextField(blank=True, editable=False)
     api_password_encrypted = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["-from_settings", "name"]
@@ -92,7 +82,7 @@ class Account(models.Model):
             if getattr(self, field):
                 setattr(self, field, crypto.rotate(getattr(self, field), what=field))
 
-    def job(self, name: str) -> str:
+    def job_key(self, name: str) -> str:
         """The name of this account's lease or heartbeat for one background job."""
         return f"{name}:{self.pk}"
 
@@ -120,18 +110,12 @@ class AccountMembership(models.Model):
 
 
 class OwnedByAccount(models.Model):
-    """Rows of one account. Saved without one, a row belongs to the settings account (the
-    operator's scripts and tests written before accounts); the product always names it."""
+    """Rows of one account; every writer names it."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if self.account_id is None:
-            self.account = Account.objects.default()
-        super().save(*args, **kwargs)
 
 
 class Status(models.TextChoices):
@@ -199,8 +183,20 @@ class Image(OwnedByAccount):
     pending_description = models.TextField(null=True, blank=True)  # noqa: DJ001
     renamed_at = models.DateTimeField(null=True, blank=True)
     delete_requested_at = models.DateTimeField(null=True, blank=True)
+    protected = models.BooleanField(
+        default=False,
+        help_text="A manager protected it: it cannot be deleted until it is unprotected.",
+    )
     prior_status = models.CharField(max_length=16, blank=True)
     action_error = models.TextField(blank=True, help_text="Why the last rename or delete failed.")
+    wait_reason = models.TextField(
+        blank=True, help_text="Why a queued upload, rename or delete is waiting (e.g. sign-in)."
+    )
+    # The Celery task carrying that intent (services/task_claims.py): the sweeper re-sends it
+    # only once nobody carries it (time passed, or the worker stopped beating).
+    task_id = models.CharField(max_length=64, blank=True)
+    task_worker = models.CharField(max_length=200, blank=True)
+    task_until = models.DateTimeField(null=True, blank=True)
 
     # Lineage: the image this one retries (same fields) or replaces (a newer version of it).
     replaces = models.ForeignKey(
@@ -213,12 +209,18 @@ class Image(OwnedByAccount):
 
     class Meta:
         ordering = ["-created_at"]
+        # The list's sorts, each with the account before and the primary key after: one index
+        # range per page, whatever the page (keyset pagination, images/keyset.py). The status
+        # last lets a typed page number count the hidden rows out from the index alone.
         indexes = [
             models.Index(fields=["status", "standard"]),
-            models.Index(fields=["name"]),
-            models.Index(fields=["size_mb"]),
-            models.Index(fields=["remote_created_at"]),
             models.Index(fields=["os_type"]),
+            models.Index(fields=["account", "name", "id", "status"], name="image_list_name"),
+            models.Index(fields=["account", "size_mb", "id", "status"], name="image_list_size"),
+            models.Index(
+                fields=["account", "remote_created_at", "id", "status"], name="image_list_date"
+            ),
+            models.Index(fields=["account", "status", "id"], name="image_list_status"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["account", "remote_id"], name="remote_id_per_account")
@@ -227,6 +229,10 @@ class Image(OwnedByAccount):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def deleted_or_gone(self) -> bool:
+        return self.status in (Status.DELETED, Status.GONE)
 
     @property
     def percent(self) -> float:
@@ -332,6 +338,16 @@ class Lease(models.Model):
         return uuid.uuid4().hex
 
 
+class WorkerBeat(models.Model):
+    """A running Celery worker (`host:pid` of its main process) and when it last said so."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Heartbeat(models.Model):
     """Last success and last failure of one background job (poll, sync, stats)."""
 
@@ -339,6 +355,10 @@ class Heartbeat(models.Model):
     ok_at = models.DateTimeField(null=True, blank=True)
     error_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text="What the last run skipped.")
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last run began (the poll spaces its cycles)."
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -405,3 +425,47 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.image_id}"
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API: it acts as its user, with the user's role in each
+    account. Only a SHA-256 of the secret is kept; the secret is shown once, at creation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, help_text="The secret's first characters, to tell it.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.pk}: {self.prefix}… of user {self.user_id}>"
+
+
+class IdempotencyKey(models.Model):
+    """An Idempotency-Key a user sent with an upload through the API, and the image it made:
+    the same key again answers with that image instead of queueing a second one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's fields.")
+    image = models.ForeignKey(Image, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} of user {self.user_id}"

@@ -2,7 +2,7 @@
 
 The list stays fast at 100k rows by touching indexed columns only (status/standard, name, size,
 remote creation date, OS), by counting once (the paginator; on PostgreSQL a planner estimate once
-the result is large, see ListPaginator), by searching through trigram indexes on PostgreSQL
+the result is large, see images.pagination), by searching through trigram indexes on PostgreSQL
 (migration 0003) and by loading the progress samples of all visible in-flight rows in a single
 query.
 
@@ -10,19 +10,18 @@ Every read is about one account (the page's, see images.access): an image of ano
 never listed, counted or found.
 """
 
-import json
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.functional import cached_property
 
+from images import keyset, search
 from images.models import (
     IN_FLIGHT,
     Account,
@@ -33,6 +32,9 @@ from images.models import (
     QuotaSnapshot,
     Status,
 )
+from images.pagination import ListPaginator
+from images.redaction import without_credentials
+from images.services.mapping import unknown_status
 
 PAGE_SIZE = 25
 # On PostgreSQL a result bigger than this is counted by the planner's estimate (200 pages; an
@@ -76,6 +78,10 @@ LIST_FIELDS = (
     "pending_name",
     "error_message",
     "action_error",
+    "remote_status",
+    "wait_reason",
+    "protected",
+    "finished_at",
 )
 
 
@@ -88,7 +94,15 @@ class Progress:
     total_mb: float
     rate_mb_s: float | None
     eta_seconds: float | None
-    stalled: bool
+    stalled: bool  # a suspicion: no new bytes for STALL_AFTER_SECONDS
+    no_progress_yet: bool = False  # running, but Contabo has reported no bytes (yet)
+    says: str = ""  # Contabo's status, verbatim, when it is one we do not know
+    finished: bool = False  # downloaded a moment ago: the bar shows its end, 100 %
+
+    @property
+    def whole_percent(self) -> int:
+        """Rounded down: 99.6 % still downloading reads 99 %, never 100 % before the end."""
+        return int(self.percent)
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -118,11 +132,29 @@ def image_queryset(
     if os_type:
         images = images.filter(os_type=os_type)
     if q:
-        images = images.filter(Q(name__icontains=q) | Q(os_type__icontains=q))
+        images = images.filter(search.matches(q, connections[images.db].vendor))
     images = images.order_by(*_ordering(sort or DEFAULT_SORT))
-    # Read by ListPaginator (the paginator keeps this very queryset object).
-    images.exact_count_up_to = SEARCH_ESTIMATE_COUNT_FROM if q else ESTIMATE_COUNT_FROM
+    images.list_key = sort_key(sort or DEFAULT_SORT)  # read by paginate(): the keyset's order
     return images
+
+
+def images_matching(account: Account, criteria: dict):
+    """image_queryset for the criteria of ImageFilterForm.criteria() (list, export, API)."""
+    return image_queryset(
+        account,
+        q=criteria["q"],
+        status=criteria["status"],
+        os_type=criteria["os"],
+        kind=criteria["kind"],
+        sort=criteria["sort"],
+    )
+
+
+def sort_key(sort: str) -> keyset.Key:
+    """The keyset order of a sort choice (unknown names sort by date, as `_ordering` does)."""
+    column = SORTS.get(sort.lstrip("-"), SORTS["date"])[0]
+    nullable = Image._meta.get_field(column).null
+    return keyset.Key(column, descending=sort.startswith("-"), nullable=nullable)
 
 
 def _ordering(sort: str) -> list:
@@ -135,71 +167,47 @@ def _ordering(sort: str) -> list:
     return [F(c).asc(nulls_last=True) for c in columns] + ["pk"]
 
 
-def paginate(queryset, page_number, per_page: int = PAGE_SIZE):
-    """One COUNT (or estimate) and one page query; out-of-range pages land on the last page."""
-    paginator = ListPaginator(queryset, per_page)
-    return paginator.get_page(page_number)
+def paginate(
+    queryset,
+    page_number,
+    per_page: int = PAGE_SIZE,
+    *,
+    exact_count_up_to: int,
+    after=None,
+    before=None,
+):
+    """The page after or before a cursor, else page `page_number`, by keyset (images.keyset): the
+    same index range read whatever the page. The count (for "page N of M", read only if the
+    template asks) is images.pagination.ListPaginator's, exact up to `exact_count_up_to` rows;
+    out-of-range pages land on the last page."""
+    paginator = ListPaginator(queryset, per_page, exact_count_up_to=exact_count_up_to)
+
+    def exact_count():
+        count = paginator.count
+        return None if paginator.estimated else count
+
+    try:
+        number = int(page_number or 1)
+    except (TypeError, ValueError):
+        number = 1
+    key = getattr(queryset, "list_key", None) or sort_key(DEFAULT_SORT)
+    page = keyset.paginate(
+        queryset,
+        key,
+        number=number,
+        after=after,
+        before=before,
+        per_page=per_page,
+        count=exact_count,
+    )
+    page.paginator = paginator
+    return page
 
 
-class ListPaginator(Paginator):
-    """Exact counts up to ESTIMATE_COUNT_FROM rows (SEARCH_ESTIMATE_COUNT_FROM for a search); on
-    PostgreSQL, bigger results show the planner's estimate instead.
-
-    An exact COUNT reads every matching row (or index entry) on every request: 20-90 ms at 100k
-    images, more than the rest of the page. On PostgreSQL the count stops at the cap (a COUNT
-    over a LIMIT); only a result that reaches it costs one EXPLAIN more, so small lists keep their
-    query count. With an estimate (`estimated` is True, for the template to say "about"), a full
-    page always offers a next page and pages past the estimate are served (empty) rather than
-    clamped, so no row becomes unreachable. SQLite keeps exact counts.
-    """
-
-    estimated = False
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        if connections[queryset.db].vendor != "postgresql":
-            return super().count
-        cap = getattr(queryset, "exact_count_up_to", ESTIMATE_COUNT_FROM)
-        capped = queryset.order_by()[: cap + 1].count()
-        if capped <= cap:
-            return capped
-        self.estimated = True
-        return max(capped, _planner_rows(queryset))
-
-    def validate_number(self, number):
-        try:
-            return super().validate_number(number)
-        except EmptyPage:
-            if self.estimated and int(number) >= 1:
-                return int(number)
-            raise
-
-    def _get_page(self, *args, **kwargs):
-        return ListPage(*args, **kwargs)
-
-
-class ListPage(Page):
-    def has_next(self) -> bool:
-        if self.paginator.estimated and len(self.object_list) == self.paginator.per_page:
-            return True
-        return super().has_next()
-
-    def next_page_number(self) -> int:
-        if self.paginator.estimated and self.has_next():
-            return self.number + 1
-        return super().next_page_number()
-
-
-def _planner_rows(queryset) -> int:
-    """The rows PostgreSQL's planner expects `queryset` to return (one EXPLAIN, nothing read)."""
-    sql, params = queryset.order_by().query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+def exact_count_cap(q: str) -> int:
+    """How far the list counts exactly (ESTIMATE_COUNT_FROM, SEARCH_ESTIMATE_COUNT_FROM for a
+    search `q`) before PostgreSQL's estimate stands in."""
+    return SEARCH_ESTIMATE_COUNT_FROM if q else ESTIMATE_COUNT_FROM
 
 
 def attach_progress(images, now=None) -> None:
@@ -212,7 +220,22 @@ def attach_progress(images, now=None) -> None:
         image.progress = None
         if image.status in IN_FLIGHT:
             image.progress = progress_of(image, samples.get(image.pk, []), now)
+        elif _just_finished(image, now):
+            image.progress = Progress(
+                100.0, image.size_mb, image.size_mb, None, None, stalled=False, finished=True
+            )
         image.live = image.status in LIVE
+
+
+def _just_finished(image: Image, now) -> bool:
+    """Downloaded within the rate window: the page that watched it sees the bar reach 100 %."""
+    finished = image.finished_at
+    return bool(
+        image.status == Status.DOWNLOADED
+        and not image.standard
+        and finished
+        and (now - finished).total_seconds() < RATE_WINDOW_SECONDS
+    )
 
 
 def _recent_samples(ids: list[int], now) -> dict[int, list[tuple]]:
@@ -240,6 +263,8 @@ def progress_of(image: Image, samples: list[tuple], now) -> Progress:
             rate = max(0.0, (last_mb - first_mb) / seconds)
     remaining = max(0.0, image.size_mb - image.uploaded_size_mb)
     eta = remaining / rate if rate and image.size_mb else None
+    if eta is not None and eta < 1:
+        eta = None  # "about 0 s left" says nothing: the bar shows it is finishing
     last_progress = image.progress_at or image.submit_started_at or image.created_at
     stalled = bool(
         last_progress and (now - last_progress).total_seconds() > settings.STALL_AFTER_SECONDS
@@ -251,7 +276,40 @@ def progress_of(image: Image, samples: list[tuple], now) -> Progress:
         rate_mb_s=rate,
         eta_seconds=eta,
         stalled=stalled,
+        no_progress_yet=image.status == Status.DOWNLOADING and not image.uploaded_size_mb,
+        says=image.remote_status if unknown_status(image.remote_status) else "",
     )
+
+
+def shown(image: Image) -> tuple:
+    """The columns a list row shows (LIST_FIELDS), as values: equal tuples render alike."""
+    return tuple(getattr(image, name) for name in LIST_FIELDS)
+
+
+def live_token(images, now=None) -> str:
+    """A short digest of everything the watched rows show: their list columns, and whether each
+    is stalled and has bytes within the rate window (the two things that change with time
+    alone). Equal tokens mean a fresh render would show the same rows."""
+    now = now or timezone.now()
+    digest = hashlib.blake2b(digest_size=8)
+    for image in sorted(images, key=lambda i: i.pk):
+        digest.update(repr((shown(image), *_clock_flags(image, now))).encode())
+    return digest.hexdigest()
+
+
+def live_token_of(account: Account, ids: list[int]) -> str:
+    """`live_token` of the account's rows `ids`, from one query by primary key (no samples, no
+    render): what the live fragment compares with the page's token."""
+    rows = Image.objects.only(*LIST_FIELDS).filter(account=account, pk__in=ids[:LIVE_MAX_IDS])
+    return live_token(rows)
+
+
+def _clock_flags(image: Image, now) -> tuple[bool, bool]:
+    last = image.progress_at or image.submit_started_at or image.created_at
+    if last is None:
+        return False, False
+    age = (now - last).total_seconds()
+    return age > settings.STALL_AFTER_SECONDS, age > RATE_WINDOW_SECONDS
 
 
 def live_images(account: Account, ids: list[int]) -> list[Image]:
@@ -266,10 +324,10 @@ def live_images(account: Account, ids: list[int]) -> list[Image]:
 JOBS = ("poll", "sync", "stats")
 
 
-def freshness(account: Account) -> dict[str, Heartbeat]:
+def job_heartbeats(account: Account) -> dict[str, Heartbeat]:
     """Last success and failure of the account's background jobs (poll, sync, stats), by job
     name, in one query."""
-    beats = Heartbeat.objects.filter(name__in=[account.job(job) for job in JOBS])
+    beats = Heartbeat.objects.filter(name__in=[account.job_key(job) for job in JOBS])
     return {h.name.split(":")[0]: h for h in beats}
 
 
@@ -362,6 +420,11 @@ def quota_left(snapshot: QuotaSnapshot | None, pending_mb: float) -> float | Non
     return snapshot.free_mb - pending_mb
 
 
+def quota_left_now(account: Account) -> float | None:
+    """Free MB once the account's downloads in flight finish (None before the first snapshot)."""
+    return quota_left(latest_quota(account), in_flight_totals(account)["remaining_mb"])
+
+
 def largest_images(account: Account, limit: int = 10) -> list[Image]:
     return list(
         Image.objects.only("id", "name", "size_mb", "status", "os_type", "version", "standard")
@@ -447,13 +510,25 @@ EXPORT_FIELDS = (
 
 def export_rows(account: Account, criteria: dict, chunk_size: int = 2000):
     """Every image of the account the list's filters and sort select (not just one page), as
-    tuples in EXPORT_FIELDS order, streamed from the database in chunks."""
-    images = image_queryset(
-        account,
-        q=criteria["q"],
-        status=criteria["status"],
-        os_type=criteria["os"],
-        kind=criteria["kind"],
-        sort=criteria["sort"],
-    )
-    return images.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)
+    tuples in EXPORT_FIELDS order, streamed from the database in chunks; URLs without
+    credentials."""
+    images = images_matching(account, criteria)
+    url_at = EXPORT_FIELDS.index("url")
+    for row in images.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size):
+        yield (*row[:url_at], without_credentials(row[url_at]), *row[url_at + 1 :])
+
+
+# --- bulk actions -------------------------------------------------------------------------------
+
+BULK_MAX = 500  # images one bulk action may cover
+
+
+def bulk_selection(account: Account, *, ids=(), criteria: dict | None = None) -> list[Image]:
+    """The images a bulk action is about, whole rows: the ticked `ids` of the account, or every
+    image the list's `criteria` select. At most BULK_MAX + 1, so a caller sees "too many"."""
+    if criteria is not None:
+        pks = images_matching(account, criteria).values_list("pk", flat=True)[: BULK_MAX + 1]
+        images = Image.objects.filter(account=account, pk__in=list(pks))
+    else:
+        images = Image.objects.filter(account=account, pk__in=list(ids)[: BULK_MAX + 1])
+    return list(images.order_by("name", "pk"))

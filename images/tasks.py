@@ -1,31 +1,42 @@
 """Celery tasks: thin wrappers that call services and decide what to retry.
 
 Every task takes ids and re-reads rows, so running one twice is harmless. Work on an image uses
-the client of the image's account; poll, sync and stats take an account id. The beat's poll
-covers every account in one task; sync and stats reach every account through `for_each_account`
-(sent without an id, they are about the settings account). Transient API errors (5xx, 429,
+the client of the image's account; poll, sync and stats take an account id, and the beat reaches
+every account through `for_each_account`. User actions, polls and the rest have their own queues
+(dashboard/celery.py), so the Procfile gives each its own worker. Transient API errors (5xx, 429,
 network) are retried with exponential backoff; a 4xx or the last failed retry ends in a visible
 error state holding the API's message.
 """
 
-from celery import shared_task
-from django.conf import settings
+import logging
+from contextlib import contextmanager
 
-from images.contabo import AuthenticationError, ContaboError
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import OperationalError
+
+from dashboard import logs
+from images.contabo import AuthenticationError, ContaboError, signin_failing
 from images.contabo.django import get_client
 from images.crypto import UndecryptableSecret
 from images.models import Account, Image
 from images.services import (
-    changes,
     heartbeat,
     notifications,
     polling,
     preflight,
+    remote_changes,
     submit,
     sweeper,
     sync,
+    task_claims,
+    waiting,
+    workers,
 )
 from images.services.enqueue import send
+
+log = logging.getLogger(__name__)
 
 # Waits of 1, 2, 4 ... 120 s: a user's request survives about four minutes of Contabo outage.
 MAX_RETRIES = 8
@@ -37,13 +48,14 @@ def _countdown(task, exc: ContaboError) -> float:
     return retry_after if retry_after else min(MAX_COUNTDOWN, 2**task.request.retries)
 
 
-def _retrying(task, exc: ContaboError) -> bool:
-    return exc.retryable and task.request.retries < task.max_retries
+def _retrying(task, exc: Exception) -> bool:
+    """A transient API error (5xx, 429, network) or database error (deadlock, serialization
+    failure, lost connection), with retries left."""
+    transient = isinstance(exc, OperationalError) or getattr(exc, "retryable", False)
+    return transient and task.request.retries < task.max_retries
 
 
-def _account(account_id: int | None) -> Account | None:
-    if account_id is None:
-        return Account.objects.default()
+def _account(account_id: int) -> Account | None:
     return Account.objects.filter(pk=account_id).first()
 
 
@@ -53,8 +65,21 @@ def _client(account: Account, job: str):
     try:
         return get_client(account)
     except UndecryptableSecret as exc:
-        heartbeat.failed(account.job(job), exc)
+        heartbeat.failed(account.job_key(job), exc)
         return None
+
+
+@contextmanager
+def _bounded(account: Account, job: str, seconds: float):
+    """A soft time limit hit during an account's job is that job's failure, shown with the reason
+    on its pages and /readyz, before the task fails with it."""
+    try:
+        yield
+    except (SoftTimeLimitExceeded, polling.CycleTimeLimit):
+        heartbeat.failed(
+            account.job_key(job), RuntimeError(f"Stopped at its {seconds:g} s time limit")
+        )
+        raise
 
 
 def _image_client(image_id: int):
@@ -65,6 +90,7 @@ def _image_client(image_id: int):
     image = Image.objects.select_related("account").filter(pk=image_id).first()
     if image is None:
         return None
+    logs.bind(account=image.account_id)
     try:
         return get_client(image.account)
     except UndecryptableSecret as exc:
@@ -83,17 +109,35 @@ def for_each_account(task: str, expires: float | None = None) -> int:
 
 def _on_image(task, image_id: int, work, failed, before_retry=None):
     """`work(client, image_id)` with the image's client: transient errors are retried with
-    backoff (after `before_retry`), anything else ends in `failed(image_id, exc)`."""
+    backoff (after `before_retry`), anything else ends in `failed(image_id, exc)`. While the
+    account cannot sign in the intent waits (shown on the image) and nothing fails: retried
+    here while retries last, then re-sent by the sweeper. The row is held for this task while it
+    runs and while its retry is scheduled (task_claims): a second message for it does nothing."""
+    task_id = task.request.id
+    if not task_claims.take(image_id, task_id):
+        return None  # another task carries this intent: its retry is scheduled, or it runs
     try:
         client = _image_client(image_id)
-        return None if client is None else work(client, image_id)
+        done = None if client is None else work(client, image_id)
     except ContaboError as exc:
-        if _retrying(task, exc):
+        waits = signin_failing(exc)
+        if waits:
+            waiting.hold(image_id, exc)
+        if waits or _retrying(task, exc):
             if before_retry is not None:
                 before_retry(image_id)
-            raise task.retry(exc=exc, countdown=_countdown(task, exc)) from exc
+            if task.request.retries < task.max_retries:
+                countdown = _countdown(task, exc)
+                task_claims.schedule(image_id, task_id, countdown)
+                raise task.retry(exc=exc, countdown=countdown) from exc
+            task_claims.release(image_id, task_id)
+            return None  # only waiting intent gets here: the sweeper sends it again
         failed(image_id, exc)
+        task_claims.release(image_id, task_id)
         return None
+    waiting.clear(image_id)
+    task_claims.release(image_id, task_id)
+    return done
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
@@ -103,36 +147,52 @@ def submit_upload(self, image_id: int) -> None:
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def rename_image(self, image_id: int) -> None:
-    _on_image(self, image_id, changes.rename, changes.rename_failed)
+    _on_image(self, image_id, remote_changes.rename, remote_changes.rename_failed)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def delete_image(self, image_id: int) -> None:
-    if _on_image(self, image_id, changes.delete, changes.delete_failed):
+    if _on_image(self, image_id, remote_changes.delete, remote_changes.delete_failed):
         refresh_stats.delay(Image.objects.get(pk=image_id).account_id)
 
 
 @shared_task(ignore_result=True)
-def poll_downloads(account_id: int | None = None) -> dict:
-    """One batched cycle of the account, or of every account in turn when None (the beat's
-    call: one message per tick however many accounts). Each account's cycle has its own lease and
-    makes no API call when it has nothing in flight; failures are recorded and the next tick is
-    the retry. A cycle stuck on a slow account only delays the accounts after it in this run:
-    the next tick, on another worker process, skips the held lease and polls the rest."""
-    if account_id is not None:
-        account = Account.objects.filter(pk=account_id).first()
-        return _poll(account) if account else {}
-    return {account.pk: _poll(account) for account in Account.objects.all()}
+def poll_downloads(account_id: int) -> dict:
+    """One batched cycle of the account. The beat sends one per
+    account per tick, to the poll worker's threads: a slow account holds one thread and its own
+    lease (its next ticks are skipped while it runs), never another account's cycle. No API call
+    when nothing is in flight; failures are recorded and the next tick is the retry."""
+    account = _account(account_id)
+    return _poll(account) if account else {}
 
 
 def _poll(account: Account) -> dict:
+    with logs.bound(account=account.pk):
+        return _poll_account(account)
+
+
+def _poll_account(account: Account) -> dict:
     client = _client(account, "poll")
     if client is None:
         return {"failed": True}
     try:
-        result = polling.poll(client, account)
+        limit = settings.TASK_SOFT_TIME_LIMIT_SECONDS
+        with _bounded(account, "poll", limit):
+            # At most one cycle per poll interval of the clock, however many beats tick.
+            spacing = settings.POLL_INTERVAL_SECONDS
+            result = polling.poll(client, account, time_limit=limit, spacing=spacing)
     except ContaboError:
         return {"failed": True}
+    # A tick that changed nothing is routine: DEBUG, so an idle dashboard is quiet at INFO.
+    log.log(
+        logging.INFO if result.updated else logging.DEBUG,
+        "poll: %d in flight, %d updated, %d finished, %d API calls%s",
+        result.in_flight,
+        result.updated,
+        result.finished,
+        result.api_calls,
+        " (skipped: another worker holds the lease)" if result.skipped else "",
+    )
     if result.finished:
         refresh_stats.delay(account.pk)
     if result.in_flight and not result.skipped:
@@ -141,29 +201,43 @@ def _poll(account: Account) -> dict:
     return vars(result)
 
 
-@shared_task(bind=True, max_retries=3)
-def sync_images(self, account_id: int | None = None) -> dict:
+@shared_task(
+    bind=True,
+    max_retries=3,
+    soft_time_limit=settings.SYNC_SOFT_TIME_LIMIT_SECONDS,
+    time_limit=settings.SYNC_TIME_LIMIT_SECONDS,
+)
+def sync_images(self, account_id: int) -> dict:
     account = _account(account_id)
     client = account and _client(account, "sync")
     if client is None:
         return {"failed": True}
     try:
-        run = sync.sync_images(client, page_size=settings.CONTABO_PAGE_SIZE, account=account)
-    except ContaboError as exc:
+        with _bounded(account, "sync", settings.SYNC_SOFT_TIME_LIMIT_SECONDS):
+            run = sync.sync_images(client, account=account)
+    except (ContaboError, OperationalError) as exc:
         if _retrying(self, exc):
             raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
         return {"failed": True}
+    log.log(
+        logging.INFO if run.added or run.updated or run.gone else logging.DEBUG,
+        "sync: %d added, %d updated, %d gone",
+        run.added,
+        run.updated,
+        run.gone,
+    )
     return {"added": run.added, "updated": run.updated, "gone": run.gone}
 
 
 @shared_task(bind=True, max_retries=3)
-def refresh_stats(self, account_id: int | None = None) -> None:
+def refresh_stats(self, account_id: int) -> None:
     account = _account(account_id)
     client = account and _client(account, "stats")
     if client is None:
         return
     try:
-        sync.refresh_stats(client, account)
+        with _bounded(account, "stats", settings.TASK_SOFT_TIME_LIMIT_SECONDS):
+            sync.refresh_stats(client, account)
     except ContaboError as exc:
         if _retrying(self, exc):
             raise self.retry(exc=exc, countdown=_countdown(self, exc)) from exc
@@ -171,7 +245,8 @@ def refresh_stats(self, account_id: int | None = None) -> None:
 
 @shared_task(ignore_result=True)
 def preflight_url(token: str, url: str) -> None:
-    """HEAD an upload's URL from the worker (never the web process); the page polls the result.
+    """Check an upload's URL from the worker (never the web process): HEAD, then its first
+    bytes; the page polls the result.
 
     No retries: it is a hint for the user, and the service already reports why it failed.
     """
@@ -181,6 +256,7 @@ def preflight_url(token: str, url: str) -> None:
 @shared_task
 def sweep_intents() -> dict[str, int]:
     found = sweeper.stale_intents()
+    workers.forget_old()
     for task, pks in (
         (submit_upload, found.uploads),
         (rename_image, found.renames),
@@ -193,12 +269,15 @@ def sweep_intents() -> dict[str, int]:
         send_notification_email.delay(pk)
     for pk in stale["webhook"]:
         send_notification_webhook.delay(pk)
-    return {
+    counts = {
         "uploads": len(found.uploads),
         "renames": len(found.renames),
         "deletes": len(found.deletes),
         "notifications": len(stale["email"]) + len(stale["webhook"]),
     }
+    if any(counts.values()):
+        log.info("sweep: re-sent stranded intent %s", counts)
+    return counts
 
 
 # --- notifications ------------------------------------------------------------------------------
@@ -211,21 +290,21 @@ def _notify_countdown(task) -> float:
     return min(1800, 30 * 2**task.request.retries)
 
 
+def _deliver(task, notification_id: int, channel: str, send) -> None:
+    """Send on one channel; retry a failed delivery, record it once the retries are spent."""
+    try:
+        send(notification_id)
+    except notifications.DeliveryError as exc:
+        if task.request.retries < task.max_retries:
+            raise task.retry(exc=exc, countdown=_notify_countdown(task)) from exc
+        notifications.delivery_failed(notification_id, channel, str(exc))
+
+
 @shared_task(bind=True, max_retries=NOTIFY_MAX_RETRIES)
 def send_notification_email(self, notification_id: int) -> None:
-    try:
-        notifications.send_email(notification_id)
-    except notifications.DeliveryError as exc:
-        if self.request.retries < self.max_retries:
-            raise self.retry(exc=exc, countdown=_notify_countdown(self)) from exc
-        notifications.delivery_failed(notification_id, "email", str(exc))
+    _deliver(self, notification_id, "email", notifications.send_email)
 
 
 @shared_task(bind=True, max_retries=NOTIFY_MAX_RETRIES)
 def send_notification_webhook(self, notification_id: int) -> None:
-    try:
-        notifications.send_webhook(notification_id)
-    except notifications.DeliveryError as exc:
-        if self.request.retries < self.max_retries:
-            raise self.retry(exc=exc, countdown=_notify_countdown(self)) from exc
-        notifications.delivery_failed(notification_id, "webhook", str(exc))
+    _deliver(self, notification_id, "webhook", notifications.send_webhook)

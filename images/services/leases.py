@@ -31,13 +31,34 @@ def release(name: str, owner: str) -> None:
     Lease.objects.filter(name=name, owner=owner).delete()
 
 
+class LeaseLost(Exception):
+    """The lease expired and another owner took it: stop, the other one is doing the work."""
+
+
+class Holding:
+    """The outcome of `held`: true when this owner holds the lease; `renew()` extends it."""
+
+    def __init__(self, name: str, owner: str, ttl: float, mine: bool) -> None:
+        self.name, self.owner, self.ttl, self.mine = name, owner, ttl, mine
+
+    def __bool__(self) -> bool:
+        return self.mine
+
+    def renew(self) -> None:
+        """Hold it another `ttl` from now; LeaseLost if it expired and was taken meanwhile."""
+        expires = timezone.now() + timedelta(seconds=self.ttl)
+        if not Lease.objects.filter(name=self.name, owner=self.owner).update(expires_at=expires):
+            raise LeaseLost(self.name)
+
+
 @contextmanager
-def held(name: str, ttl: float) -> Iterator[bool]:
-    """`with held("poll", 60) as mine:` runs the body with `mine` False if another holds it."""
+def held(name: str, ttl: float) -> Iterator[Holding]:
+    """`with held("poll", 60) as lease:` runs the body with `lease` false if another holds it;
+    a long body calls `lease.renew()` before each step that may take up to `ttl`."""
     owner = Lease.new_owner()
     mine = acquire(name, owner, ttl)
     try:
-        yield mine
+        yield Holding(name, owner, ttl, mine)
     finally:
         if mine:
             release(name, owner)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from images.models import AuditEvent, Image, Notification, Status
 from images.services import audit, notifications
-from images.services.requests import NotAllowed, queue_upload, request_delete
+from images.services.intents import NotAllowed, queue_upload, request_delete
 
 REQUESTED = AuditEvent.Outcome.REQUESTED
 SUCCEEDED = AuditEvent.Outcome.SUCCEEDED
@@ -61,6 +61,8 @@ def request_retry(image: Image, *, user, remove_failed: bool) -> Image:
     """A new download with the failed one's name, URL, OS, version and description."""
     image = _lock(image)
     refusal = why_not_retryable(image)
+    if refusal is None and remove_failed and image.protected:
+        refusal = "The failed image is protected against deletion: keep it, or unprotect it first."
     if refusal:
         raise NotAllowed(refusal)
     new = queue_upload(
@@ -110,6 +112,8 @@ def request_replace(
     """A new version of a downloaded image, optionally deleting the old one once it is ready."""
     image = _lock(image)
     refusal = why_not_replaceable(image)
+    if refusal is None and delete_old_when_done and image.protected:
+        refusal = "This version is protected against deletion: keep it, or unprotect it first."
     if refusal:
         raise NotAllowed(refusal)
     new = queue_upload(

@@ -1,7 +1,10 @@
 """How an image as the API reports it maps onto the local model.
 
-The spec gives `status` no enum. Like Contabo's Terraform provider we read `downloading` (and the
-spec's example `Pending`) as still in flight, `error` as failed, and anything else as ready.
+The spec gives `status` no enum. Only the values we know end a download: `downloaded` is ready,
+`error` (or `failed`) is failed. Everything else, `downloading`, the spec's example `Pending`, or a
+value never seen (`processing`, an empty one), keeps a custom image in flight, shown verbatim on
+its page ("Contabo says: processing"): nothing is announced, retired or released on a guess.
+Standard images are Contabo's own and never downloads, so they are ready whatever they say.
 """
 
 from images import contabo
@@ -9,15 +12,21 @@ from images.models import Status
 
 IN_FLIGHT_REMOTE = {"downloading", "pending"}
 FAILED_REMOTE = {"error", "failed"}
+READY_REMOTE = {"downloaded"}
 
 
-def local_status(remote_status: str) -> str:
+def local_status(remote_status: str, *, standard: bool = False) -> str:
     value = remote_status.strip().lower()
-    if value in IN_FLIGHT_REMOTE:
-        return Status.DOWNLOADING
+    if standard or value in READY_REMOTE:
+        return Status.DOWNLOADED
     if value in FAILED_REMOTE:
         return Status.FAILED
-    return Status.DOWNLOADED
+    return Status.DOWNLOADING
+
+
+def unknown_status(remote_status: str) -> bool:
+    """A value this mapping does not know (kept in flight and shown as Contabo says it)."""
+    return remote_status.strip().lower() not in IN_FLIGHT_REMOTE | FAILED_REMOTE | READY_REMOTE
 
 
 def remote_fields(image: contabo.Image) -> dict:

@@ -50,7 +50,7 @@ PREFERENCE_FIELD = {
 SUBJECTS = {
     Kind.DOWNLOADED: "“{name}” is ready",
     Kind.ERROR: "Download of “{name}” failed",
-    Kind.STALLED: "Download of “{name}” has stalled",
+    Kind.STALLED: "Download of “{name}” may have stalled",
 }
 
 
@@ -294,3 +294,10 @@ def send_webhook(pk: int) -> bool | None:
         raise DeliveryError(error)
     _done(pk, "webhook", Delivery.SENT, webhook_sent_at=timezone.now())
     return True
+
+
+def set_email(user, email: str) -> None:
+    """The address a user gives for their own download e-mails (the notifications page)."""
+    if user.email != email:
+        user.email = email
+        user.save(update_fields=["email"])

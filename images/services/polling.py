@@ -10,19 +10,31 @@ A cycle is about one account: its images, its lease (`poll:<id>`) and its heartb
 """
 
 import math
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from images.contabo import ContaboClient, ContaboError, NotFound
+from images.contabo import ContaboClient, ContaboError, NotFound, ProtocolError
+from images.contabo.types import Skipped
 from images.models import Account, AuditEvent, Image, ProgressSample, Status
-from images.services import audit, heartbeat, leases, lineage
+from images.selectors import RATE_WINDOW_SECONDS
+from images.services import audit, heartbeat, leases, lineage, listing, unreadable
 from images.services.mapping import local_status, remote_fields
 
-LEASE_SECONDS = 60
+# The lease is renewed before each API call for as long as one call can take (the client's worst
+# case: every retry timing out), plus this for the database work between calls. So two cycles of
+# one account never overlap, however slow the API; a worker killed mid-cycle holds it that long.
+LEASE_MARGIN_SECONDS = 30
+
+
+class CycleTimeLimit(Exception):
+    """The cycle ran past its time limit; checked before each API call, so it also binds on
+    Celery's threads pool (the poller's), where Celery's own time limits do not apply."""
 
 
 @dataclass
@@ -32,6 +44,7 @@ class CycleResult:
     finished: int = 0
     api_calls: int = 0
     skipped: bool = False
+    note: str = ""  # unreadable items met (see images.services.unreadable)
 
 
 def in_flight(account: Account):
@@ -39,29 +52,49 @@ def in_flight(account: Account):
     return Image.objects.filter(account=account, status=Status.DOWNLOADING, remote_id__isnull=False)
 
 
-def poll(client: ContaboClient, account: Account | None = None) -> CycleResult:
-    """Run one cycle of `account` (the settings account when None) with that account's client,
-    unless another worker is already running one for it."""
-    account = account or Account.objects.default()
-    with leases.held(account.job("poll"), LEASE_SECONDS) as mine:
-        if not mine:
+def poll(
+    client: ContaboClient,
+    account: Account,
+    time_limit: float | None = None,
+    spacing: float | None = None,
+) -> CycleResult:
+    """Run one cycle of `account` with that account's client, unless another worker is already
+    running one for it, or (with `spacing`) one already began in the current `spacing`-long
+    slot of the clock: a second beat's ticks then cost no API call. CycleTimeLimit when it runs
+    longer than `time_limit` seconds."""
+    ttl = client.worst_call_seconds + LEASE_MARGIN_SECONDS
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    with leases.held(account.job_key("poll"), ttl) as lease:
+        if not lease:
             return CycleResult(skipped=True)
+        if spacing and not heartbeat.due(account.job_key("poll"), spacing):
+            return CycleResult(skipped=True)
+        heartbeat.started(account.job_key("poll"))
+
+        def before_each_call() -> None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise CycleTimeLimit(f"poll cycle of {account} past {time_limit:g} s")
+            lease.renew()
+
         try:
-            result = _cycle(client, account)
+            result = _cycle(client, account, before_each_call)
+        except leases.LeaseLost:
+            return CycleResult(skipped=True)
         except ContaboError as exc:
-            heartbeat.failed(account.job("poll"), exc)
+            heartbeat.failed(account.job_key("poll"), exc)
             raise
-        heartbeat.ok(account.job("poll"))
+        heartbeat.ok(account.job_key("poll"), note=result.note)
         return result
 
 
-def _cycle(client: ContaboClient, account: Account) -> CycleResult:
+def _cycle(client: ContaboClient, account: Account, before_each_call) -> CycleResult:
+    """The cycle proper; `before_each_call()` renews the lease and checks the time limit."""
     wanted = dict(in_flight(account).values_list("remote_id", "pk"))
     result = CycleResult(in_flight=len(wanted))
     if not wanted:
         return result
-    found = {}
-    size = settings.CONTABO_PAGE_SIZE
+    found, skipped = {}, []
+    size = listing.page_size(account, settings.CONTABO_PAGE_SIZE)
     page_number, pages = 1, 1
     enough = math.ceil(len(wanted) / size) + 1
 
@@ -72,34 +105,75 @@ def _cycle(client: ContaboClient, account: Account) -> CycleResult:
         return missing > 0 and left > 0 and (page_number <= enough or left < missing)
 
     while worth_another_page():
-        page = client.list_images(
-            page=page_number, size=size, standard_image=False, order_by=["creationDate:desc"]
-        )
+        before_each_call()
+        page = listing.list_page(client, account, page=page_number, size=size, standard_image=False)
         result.api_calls += 1
-        pages = page.total_pages
+        if page.size < size:  # a cap found just now: the budget is in the API's pages
+            size = page.size
+            enough = math.ceil(len(wanted) / size) + 1
+        pages = page.total_pages if page.total_pages is not None else page_number + 1
+        if page.is_last(size):
+            pages = page_number
+        skipped += page.skipped
         found.update({i.image_id: i for i in page.images if i.image_id in wanted})
         page_number += 1
     for remote_id in wanted.keys() - found.keys():
         result.api_calls += 1
+        before_each_call()
         try:
             found[remote_id] = client.get_image(remote_id)
         except NotFound as exc:
             _vanished(wanted[remote_id], exc)
-    now = timezone.now()
-    samples = []
-    with transaction.atomic():  # one commit per cycle, not one per image
-        for remote_id, remote in found.items():
-            changed, finished = apply(wanted[remote_id], remote, now)
-            result.updated += changed
-            result.finished += finished
-            if changed and not finished:
-                samples.append(
-                    ProgressSample(
-                        image_id=wanted[remote_id], at=now, uploaded_mb=remote.uploaded_size_mb
-                    )
-                )
-        ProgressSample.objects.bulk_create(samples)
+        except ProtocolError as exc:  # unreadable: stays in flight, the others go on
+            skipped.append(Skipped(remote_id, exc.message.removeprefix("bad response: ")))
+    result.note = unreadable.report(account.pk, "poll", skipped)
+    _write(account, found, timezone.now(), result)
     return result
+
+
+def _write(account: Account, found: dict, now, result: CycleResult) -> None:
+    """Write what changed, in a constant number of statements whatever the number in flight.
+
+    The rows still downloading are read (and on PostgreSQL locked, so a delete requested
+    meanwhile waits and then wins) in one query; only those whose remote values differ are
+    written, in one bulk UPDATE (batched where the database caps parameters). A progress sample is
+    added only when the uploaded bytes moved, and samples older than the rate window are pruned
+    in the same transaction, so the table stays proportional to the downloads in flight.
+    Finished downloads (rare) go through `apply` one by one: audit, notifications, lineage.
+    """
+    if not found:
+        return
+    names = list(remote_fields(next(iter(found.values()))))
+    changed, samples, finished = [], [], []
+    with transaction.atomic():  # one commit per cycle, not one per image
+        rows = (
+            in_flight(account).select_for_update().values("pk", "remote_id", "progress_at", *names)
+        )
+        for row in rows:
+            remote = found.get(row["remote_id"])
+            if remote is None:  # in flight since the cycle began: the next cycle's
+                continue
+            if local_status(remote.status) != Status.DOWNLOADING:
+                finished.append((row["pk"], remote))
+                continue
+            fields = remote_fields(remote)
+            if all(row[name] == value for name, value in fields.items()):
+                continue
+            moved = fields["uploaded_size_mb"] != row["uploaded_size_mb"]
+            image = Image(pk=row["pk"], seen_at=now, **fields)
+            image.progress_at = now if moved else row["progress_at"]
+            changed.append(image)
+            if moved:
+                samples.append(
+                    ProgressSample(image_id=row["pk"], at=now, uploaded_mb=remote.uploaded_size_mb)
+                )
+        Image.objects.bulk_update(changed, [*names, "seen_at", "progress_at"])
+        ProgressSample.objects.bulk_create(samples)
+        cutoff = now - timedelta(seconds=RATE_WINDOW_SECONDS)
+        ProgressSample.objects.filter(image__account=account, at__lt=cutoff).delete()
+        for pk, remote in finished:
+            result.finished += apply(pk, remote, now)[1]
+    result.updated = len(changed) + result.finished
 
 
 def apply(pk: int, remote, now) -> tuple[bool, bool]:

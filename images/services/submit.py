@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from images import validators
 from images.contabo import ContaboClient, ContaboError
 from images.models import AuditEvent, Image, Status
 from images.services import audit, lineage
@@ -52,6 +53,10 @@ def submit(client: ContaboClient, image_id: int) -> Image | None:
     """Create the remote image for a claimed row. Raises ContaboError for the task to judge."""
     image = claim(image_id)
     if image is None:
+        return None
+    refusal = validators.submit_refusal(image.url)
+    if refusal:  # stored before a rule existed, or a name that resolves to a private address
+        _fail(image_id, refusal)
         return None
     trace_id = f"upload-{image.pk}"
     if image.submit_attempts > 1:
@@ -103,12 +108,18 @@ def _adopt(image: Image, remote_id: str, request_id: str, status: str, fields: d
 
 def fail(image_id: int, exc: ContaboError) -> None:
     """A final answer (4xx), retries spent, or no usable credentials: the row shows why."""
+    _fail(image_id, exc.message or str(exc), exc.request_id)
+
+
+def _fail(image_id: int, message: str, request_id: str = "") -> None:
     image = Image.objects.get(pk=image_id)
     pending = (Status.QUEUED, Status.SUBMITTING)
     failed = Image.objects.filter(pk=image_id, status__in=pending, remote_id__isnull=True).update(
-        status=Status.FAILED, error_message=exc.message or str(exc), finished_at=timezone.now()
+        status=Status.FAILED, error_message=message, finished_at=timezone.now()
     )
-    audit.record_error("submit", image, exc)
+    audit.record(
+        "submit", AuditEvent.Outcome.FAILED, image=image, message=message, request_id=request_id
+    )
     if failed:
         image.refresh_from_db()
         lineage.download_finished(image)  # the error notification

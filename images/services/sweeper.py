@@ -1,4 +1,5 @@
-"""Find intent the broker never delivered (it was down) or a crashed worker dropped."""
+"""Find intent the broker never delivered (it was down), a crashed worker dropped, or whose
+retry never came; intent a live task carries (running, or its retry scheduled) is left to it."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -8,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from images.models import Image, Status
+from images.services import task_claims
 from images.services.submit import claim_seconds
 
 
@@ -19,19 +21,22 @@ class StaleIntents:
 
 
 def stale_intents() -> StaleIntents:
+    """Intent that no task carries any more (task_claims.free): never sent (the broker was
+    down), its retry overdue, or its worker dead or out of time."""
     now = timezone.now()
     grace = now - timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
     stale_claim = now - timedelta(seconds=claim_seconds())
-    # Never tried, or released for a retry whose task should long have run, or a claim whose
-    # worker died. A row released for a retry that is still scheduled is left to that retry.
-    uploads = Image.objects.filter(
+    loose = Image.objects.filter(task_claims.free(now))
+    uploads = loose.filter(
         Q(status=Status.QUEUED, submit_started_at__isnull=True, created_at__lt=grace)
-        | Q(status__in=(Status.QUEUED, Status.SUBMITTING), submit_started_at__lt=stale_claim)
+        | Q(status=Status.QUEUED, submit_started_at__isnull=False)
+        | Q(status=Status.SUBMITTING, task_until__isnull=False)
+        | Q(status=Status.SUBMITTING, submit_started_at__lt=stale_claim)
     )
-    renames = Image.objects.filter(pending_name__isnull=False, remote_id__isnull=False).exclude(
+    renames = loose.filter(pending_name__isnull=False, remote_id__isnull=False).exclude(
         status__in=(Status.DELETED, Status.GONE)
     )
-    deletes = Image.objects.filter(status=Status.DELETING, delete_requested_at__lt=grace)
+    deletes = loose.filter(status=Status.DELETING, delete_requested_at__lt=grace)
     return StaleIntents(
         uploads=list(uploads.values_list("pk", flat=True)),
         renames=list(renames.values_list("pk", flat=True)),

@@ -2,48 +2,125 @@
 
 Pages of the remote list are streamed and written in bulk, one page at a time, so memory stays
 flat however many images there are. Rows a user or the poll cycle is working on (in flight,
-deleting, renaming) keep their state; the poll cycle owns them.
+deleting, renaming) are not written at all, not even their seen_at: the poll cycle owns them,
+and two writers locking the same rows in different orders deadlock. A run that fails (API or
+database) is recorded as failed, on the SyncRun and the heartbeat.
 
 Both are about one account: only its rows are read, matched and marked gone, so two accounts
 listing the same remote id never touch each other's rows.
+
+The list is read tolerantly: an item that appears on two pages (an order that moved) is applied
+once, an unreadable item is skipped and counted on the sync's heartbeat, and an image the list
+did not show is marked gone only when a direct GET answers 404 (images.services.gone).
 """
 
-from django.db import transaction
-from django.db.models import Q
+import itertools
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from images.contabo import ContaboClient, ContaboError
+from images.contabo import ContaboClient, ContaboError, ImagePage
 from images.models import Account, Image, QuotaSnapshot, Status, SyncRun
-from images.services import heartbeat
+from images.services import gone, heartbeat, listing, unreadable
 from images.services.mapping import local_status, remote_fields, user_fields
 
 UPDATABLE = (Status.DOWNLOADED, Status.FAILED, Status.GONE)
+#: Walks of the list per sync when its order moves between pages, and their page size
+#: (see _each_remote).
+MAX_PASSES = 3
+CATCH_UP_PAGE = 1000
 
 
-def sync_images(
-    client: ContaboClient, page_size: int = 100, account: Account | None = None
-) -> SyncRun:
-    """Reconcile `account` (the settings account when None) with what its client lists."""
-    account = account or Account.objects.default()
+def sync_images(client: ContaboClient, account: Account, page_size: int | None = None) -> SyncRun:
+    """Reconcile `account` with what its client lists.
+
+    Pages of SYNC_PAGE_SIZE (or the smaller size the account's API was seen to cap at) are asked;
+    after the first tells the total, the rest are fetched SYNC_CONCURRENCY at a time and written
+    in order as they come. Only rows whose values changed are written; the images the list did
+    not show are found from the ids it did (`gone.unlisted`), not by stamping every row seen.
+    """
     run = SyncRun.objects.create(account=account, started_at=timezone.now())
+    trace_id = f"sync-{run.pk}"
     try:
-        batch = []
-        for remote in client.iter_images(size=page_size, trace_id=f"sync-{run.pk}"):
+        batch, skipped, seen = [], {}, set()
+        size = listing.page_size(account, page_size or settings.SYNC_PAGE_SIZE)
+        for remote in _each_remote(client, account, size, trace_id, skipped, seen):
             batch.append(remote)
-            if len(batch) == page_size:
+            if len(batch) == size:
                 _apply_page(run, batch)
                 batch = []
         _apply_page(run, batch)
-        run.gone = _mark_gone(account, run.started_at)
-    except ContaboError as exc:
-        run.error = str(exc)
-        heartbeat.failed(account.job("sync"), exc)
+        skipped = list(skipped.values())
+        unreadable_ids = [s.image_id for s in skipped if s.image_id]
+        _listed_unreadable(account, unreadable_ids, run.started_at)
+        seen.update(unreadable_ids)
+        run.gone = gone.confirm(client, gone.unlisted(account, seen), trace_id)
+        note = unreadable.report(account.pk, "sync", skipped)
+    except (ContaboError, DatabaseError) as exc:
+        run.error = describe(exc)
+        heartbeat.failed(account.job_key("sync"), run.error)
         raise
     finally:
         run.finished_at = timezone.now()
         run.save()
-    heartbeat.ok(account.job("sync"))
+    heartbeat.ok(account.job_key("sync"), note=note)
     return run
+
+
+def _each_remote(
+    client, account, size: int, trace_id: str, skipped: dict, seen: set[str]
+) -> Iterator:
+    """Every image the API lists, once, even when its order moves between pages: a pass that
+    ends with fewer distinct images than the API's `totalElements` walks the list again in pages
+    as big as the API allows (up to CATCH_UP_PAGE), at most MAX_PASSES times, and stops early
+    when a pass brings nothing new. Unreadable items go into `skipped`, by id; the ids listed
+    into `seen`."""
+    for _ in range(MAX_PASSES):
+        expected, before = None, len(seen)
+        for page in _pages(client, size, trace_id):
+            listing.learn(account, page, size)
+            expected = page.total_elements if expected is None else expected
+            for item in page.skipped:
+                skipped.setdefault(item.image_id or item.problem, item)
+            for remote in page.images:
+                if remote.image_id not in seen:
+                    seen.add(remote.image_id)
+                    yield remote
+        if expected is None or len(seen) + len(skipped) >= expected or len(seen) == before:
+            return
+        size = listing.page_size(account, min(max(size, expected), CATCH_UP_PAGE))
+
+
+def _pages(client: ContaboClient, size: int, trace_id: str) -> Iterator[ImagePage]:
+    """Every list page in order: the first, then the rest SYNC_CONCURRENCY at a time once the
+    first told the total (at most that many pages are held at once). An API without totals is
+    read one page after another."""
+    first = client.list_images(page=1, size=size, trace_id=trace_id)
+    yield first
+    if first.is_last(size):
+        return
+    size = min(size, first.size or size)  # the totals count pages of the size it answered
+    if first.total_pages is None:
+        yield from client.iter_pages(size=size, start=2, trace_id=trace_id)
+        return
+    numbers = iter(range(2, first.total_pages + 1))
+    workers = max(1, settings.SYNC_CONCURRENCY)
+
+    def fetch(number: int) -> ImagePage:
+        return client.list_images(page=number, size=size, trace_id=trace_id)
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="sync-page") as pool:
+        pending = deque(pool.submit(fetch, n) for n in itertools.islice(numbers, workers))
+        while pending:
+            page = pending.popleft().result()
+            following = next(numbers, None)
+            if following is not None:
+                pending.append(pool.submit(fetch, following))
+            yield page
 
 
 def _apply_page(run: SyncRun, remotes: list) -> None:
@@ -55,16 +132,15 @@ def _apply_page(run: SyncRun, remotes: list) -> None:
     with transaction.atomic():
         existing = {i.remote_id: i for i in mine.filter(remote_id__in=by_id)}
         orphans = _orphans(mine, [r for i, r in by_id.items() if i not in existing])
-        changed, new, seen = [], [], []
+        changed, new = [], []
         for remote_id, remote in by_id.items():
             image = existing.get(remote_id) or orphans.pop((remote.name, remote.url), None)
             if image is None:
                 new.append(_new_image(run.account_id, remote, now))
+            elif not _settled(image):
+                continue  # the poll cycle or a user's request owns it: not even seen_at
             elif _refresh(image, remote, now):
                 changed.append(image)
-            else:
-                seen.append(image.pk)
-        Image.objects.filter(pk__in=seen).update(seen_at=now)
         Image.objects.bulk_create(new)
         if changed:
             Image.objects.bulk_update(changed, _update_fields(remotes[0]))
@@ -89,7 +165,7 @@ def _new_image(account_id: int, remote, now) -> Image:
     return Image(
         account_id=account_id,
         remote_id=remote.image_id,
-        status=local_status(remote.status),
+        status=local_status(remote.status, standard=remote.standard_image),
         seen_at=now,
         progress_at=now,
         **remote_fields(remote),
@@ -97,11 +173,25 @@ def _new_image(account_id: int, remote, now) -> Image:
     )
 
 
+def _settled(image: Image) -> bool:
+    """A row sync may write: settled, or an upload whose create call timed out (an orphan).
+    Rows in flight, deleting or being renamed belong to the poll cycle and the user's tasks;
+    writing them too (even only seen_at) took their locks in another order than the poll cycle
+    and deadlocked it on PostgreSQL."""
+    return image.remote_id is None or image.status in UPDATABLE
+
+
+def describe(exc: Exception) -> str:
+    """A failed run's error as pages show it: the API's error, or the database's first line."""
+    if isinstance(exc, DatabaseError):
+        return f"Database error: {(str(exc) or type(exc).__name__).splitlines()[0]}"
+    return str(exc)
+
+
 def _refresh(image: Image, remote, now) -> bool:
-    """Copy the remote state onto a settled row; False when nothing changed or it isn't ours."""
-    if image.remote_id is not None and image.status not in UPDATABLE:
-        return False
-    wanted = {"remote_id": remote.image_id, "status": local_status(remote.status)}
+    """Copy the remote state onto a settled row; False when nothing changed."""
+    status = local_status(remote.status, standard=remote.standard_image)
+    wanted = {"remote_id": remote.image_id, "status": status}
     wanted.update(remote_fields(remote))
     if image.pending_name is None and (image.renamed_at is None or image.renamed_at < now):
         wanted.update(user_fields(remote))
@@ -118,31 +208,28 @@ def _update_fields(remote) -> list[str]:
     return ["remote_id", "status", "seen_at", *remote_fields(remote), *user_fields(remote)]
 
 
-def _mark_gone(account: Account, started_at) -> int:
-    """Settled images the API no longer lists were deleted elsewhere."""
-    return (
-        Image.objects.filter(
-            account=account,
-            status__in=(Status.DOWNLOADED, Status.FAILED),
-            remote_id__isnull=False,
-        )
-        .filter(Q(seen_at__lt=started_at) | Q(seen_at__isnull=True))
-        .update(status=Status.GONE, finished_at=timezone.now())
-    )
+def _listed_unreadable(account: Account, remote_ids: list[str], now) -> None:
+    """An item the list sent but we could not read still exists: it is seen, not a suspect."""
+    if remote_ids:
+        Image.objects.filter(account=account, remote_id__in=remote_ids).update(seen_at=now)
 
 
-def refresh_stats(client: ContaboClient, account: Account | None = None) -> QuotaSnapshot:
-    """A quota snapshot of `account` (the settings account when None)."""
-    account = account or Account.objects.default()
+def refresh_stats(client: ContaboClient, account: Account) -> QuotaSnapshot | None:
+    """A quota snapshot of `account`; None when Contabo left out the total or the used space
+    (no quota is guessed; the heartbeat says what was missing)."""
     try:
         stats = client.get_stats(trace_id="stats")
     except ContaboError as exc:
-        heartbeat.failed(account.job("stats"), exc)
+        heartbeat.failed(account.job_key("stats"), exc)
         raise
-    heartbeat.ok(account.job("stats"))
+    missing = stats.missing
+    note = f"Contabo's stats left out {', '.join(missing)}" if missing else ""
+    heartbeat.ok(account.job_key("stats"), note=note)
+    if stats.total_size_mb is None or stats.used_size_mb is None:
+        return None
     return QuotaSnapshot.objects.create(
         account=account,
-        image_count=stats.current_images_count,
+        image_count=stats.current_images_count or 0,
         total_mb=stats.total_size_mb,
         used_mb=stats.used_size_mb,
         free_mb=stats.free_size_mb,

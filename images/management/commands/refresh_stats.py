@@ -20,6 +20,9 @@ class Command(BaseCommand):
                 snap = sync.refresh_stats(get_client(account), account)
             except ContaboError as exc:
                 raise CommandError(f"stats of {account} failed: {exc}") from exc
+            if snap is None:
+                self.stdout.write(f"{account}: stats incomplete, no snapshot recorded")
+                continue
             self.stdout.write(
                 f"{account}: {snap.image_count} images, {snap.used_mb:.0f} of "
                 f"{snap.total_mb:.0f} MB used ({snap.free_mb:.0f} MB free)"

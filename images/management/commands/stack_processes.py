@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = "Print the Procfile process names to run, for `make run`."
 
     def handle(self, *args, **options):
-        names = ["web", "worker", "beat"]
+        names = ["web", "worker", "poller", "background", "beat"]
         if settings.CONTABO_USES_SANDBOX:
             names.append("sandbox")
         self.stdout.write(" ".join(names))

@@ -1,6 +1,5 @@
 """Operator command: reconcile the local mirror with Contabo now, in this process."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from images.contabo import ContaboError
@@ -18,9 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for account in accounts.chosen(options):
             try:
-                run = sync.sync_images(
-                    get_client(account), page_size=settings.CONTABO_PAGE_SIZE, account=account
-                )
+                run = sync.sync_images(get_client(account), account=account)
             except ContaboError as exc:
                 raise CommandError(f"sync of {account} failed: {exc}") from exc
             counts = f"added {run.added}, updated {run.updated}, gone {run.gone}"

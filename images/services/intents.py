@@ -9,17 +9,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from images.models import Account, AuditEvent, Image, Status
-from images.services import audit
+from images.services import audit, task_claims
 from images.services.enqueue import after_commit
 
 REQUESTED = AuditEvent.Outcome.REQUESTED
+PROTECTED = "“{name}” is protected against deletion: unprotect it first."
 
 
 class NotAllowed(Exception):
     """The image is in a state that does not allow this action; the text says why."""
 
 
-def queue_upload(*, account, user, **fields) -> Image:
+def queue_upload(*, account: Account, user, **fields) -> Image:
     """Store a new queued image of `account` and submit it after commit: uploads, retries, new
     versions."""
     image = Image.objects.create(account=account, requested_by=user, status=Status.QUEUED, **fields)
@@ -30,16 +31,15 @@ def queue_upload(*, account, user, **fields) -> Image:
 @transaction.atomic
 def request_upload(
     *,
+    account: Account,
     user,
     name: str,
     url: str,
     os_type: str,
     version: str,
     description: str = "",
-    account=None,
 ):
-    """Store a queued upload to `account` (the settings account when None) and enqueue its
-    submit.
+    """Store a queued upload to `account` and enqueue its submit.
 
     The same request by the same user to the same account again within
     UPLOAD_DUPLICATE_WINDOW_SECONDS (a double click, a form sent twice) is not a second image:
@@ -48,7 +48,7 @@ def request_upload(
     IMMEDIATE transactions do the same).
     """
     fields = {
-        "account": account or Account.objects.default(),
+        "account": account,
         "name": name,
         "url": url,
         "os_type": os_type,
@@ -102,7 +102,12 @@ def request_rename(image: Image, *, user, name: str, description: str) -> None:
     updated = (
         Image.objects.filter(pk=image.pk, remote_id__isnull=False, standard=False)
         .exclude(status__in=(Status.DELETING, Status.DELETED, Status.GONE))
-        .update(pending_name=name, pending_description=description, action_error="")
+        .update(
+            pending_name=name,
+            pending_description=description,
+            action_error="",
+            **task_claims.on_the_way(),
+        )
     )
     if not updated:
         raise NotAllowed("This image can no longer be renamed.")
@@ -112,9 +117,13 @@ def request_rename(image: Image, *, user, name: str, description: str) -> None:
 
 @transaction.atomic
 def request_delete(image: Image, *, user) -> None:
+    """Mark `image` deleting and delete it at Contabo after commit; NotAllowed when it cannot be
+    deleted, protected images included (checked again in the update, against a race)."""
     check_changeable(image)
+    if image.protected:
+        raise NotAllowed(PROTECTED.format(name=image.name))
     updated = (
-        Image.objects.filter(pk=image.pk, remote_id__isnull=False, standard=False)
+        Image.objects.filter(pk=image.pk, remote_id__isnull=False, standard=False, protected=False)
         .filter(~Q(status__in=(Status.DELETING, Status.DELETED, Status.GONE, Status.QUEUED)))
         .update(
             prior_status=F("status"),
@@ -129,9 +138,8 @@ def request_delete(image: Image, *, user) -> None:
     after_commit("delete_image", image.pk)
 
 
-def request_refresh(*, user, account=None) -> None:
+def request_refresh(*, user, account: Account) -> None:
     """Ask for a full sync and fresh stats of `account` now, outside the beat schedule."""
-    account = account or Account.objects.default()
     audit.record("refresh", REQUESTED, account=account, actor=user)
     after_commit("sync_images", account.pk)
     after_commit("refresh_stats", account.pk)
