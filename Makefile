@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint setup screenshots bench clean
 
+# One machine: keys left unset are generated into var/ (see DJANGO_ENV in .env.example). A
+# DJANGO_ENV from the environment wins, e.g. `DJANGO_ENV=production make run` to test fail-closed.
+run test screenshots bench: export DJANGO_ENV ?= local
+
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
@@ -20,8 +24,9 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py ensure_admin
-	@echo "Dashboard: http://127.0.0.1:$${WEB_PORT:-8000}/  (Ctrl-C stops everything)"
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start $$($(PY) manage.py stack_processes)
+	@# The waiter prints the URL once /readyz answers 200; it ends with honcho (its parent).
+	$(PY) manage.py wait_ready & \
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH exec $(PY) -m dashboard.stack start $$($(PY) manage.py stack_processes)
 
 lint: setup
 	$(VENV)/bin/ruff check .
