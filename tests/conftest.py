@@ -2,12 +2,15 @@
 
 import shutil
 
+import pytest
+
 pytest_plugins = [
     "tests.fixtures.broker",
     "tests.fixtures.sandbox",
     "tests.fixtures.stack",
     "tests.fixtures.users",
     "tests.fixtures.browser",
+    "tests.fixtures.redis",
 ]
 
 
@@ -17,3 +20,9 @@ def pytest_sessionfinish(session):
 
     if settings.VAR_DIR.name.startswith("run-"):
         shutil.rmtree(settings.VAR_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver on 127.0.0.1 (not `localhost`, which may resolve to ::1 first)."""
+    return ("127.0.0.1", 0)

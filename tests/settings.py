@@ -5,20 +5,15 @@ test database.
 """
 
 import os
-import socket
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+from sandbox.testing import free_port
 
 # Each test run gets its own database file and broker folder, so two runs never share a queue.
 _RUN_DIR = Path(__file__).resolve().parent.parent / "var" / "test" / f"run-{os.getpid()}"
 os.environ.setdefault("DASHBOARD_VAR_DIR", str(_RUN_DIR))
-os.environ.setdefault("SANDBOX_PORT", str(_free_port()))
+os.environ.setdefault("SANDBOX_PORT", str(free_port()))
+os.environ.setdefault("DJANGO_ENV", "local")  # keys generated into the run's folder
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 os.environ.pop("CONTABO_CLIENT_ID", None)  # tests always talk to the sandbox
 
@@ -30,3 +25,6 @@ PAGE_REFRESH_SECONDS = float(os.environ.get("PAGE_REFRESH_SECONDS", "0.5"))
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Requests per token or user in the whole run, where ids repeat from test to test (the
+# throttling test sets its own small rate).
+API_THROTTLE_RATE = "100000/minute"

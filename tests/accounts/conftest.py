@@ -3,16 +3,15 @@ in the database, on a second sandbox of its own."""
 
 import pytest
 
-from images.models import Account
-from sandbox.testing import SandboxServer
-from tests.accounts.factories import make_account
+from images.services.accounts import settings_account
+from testkit.factories import make_account
+from tests.fixtures.sandbox import session_sandbox
 
 
 @pytest.fixture(scope="session")
 def sandbox_b_server(tmp_path_factory):
-    """A second `python -m sandbox` for account B, for the whole session."""
-    state = tmp_path_factory.mktemp("sandbox-b") / "sandbox.sqlite3"
-    with SandboxServer(state=state, bandwidth_mbps=1000) as server:
+    """A second sandbox for account B, for the whole session."""
+    with session_sandbox(tmp_path_factory, "sandbox-b") as server:
         yield server
 
 
@@ -24,7 +23,7 @@ def sandbox_b(sandbox_b_server):
 
 @pytest.fixture
 def account_a(db):
-    return Account.objects.default()
+    return settings_account()
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from images import access
 from images.models import Account, AuditEvent, Image, QuotaSnapshot
-from tests.accounts.factories import make_account, member
-from tests.pages.factories import make_image, make_snapshot, make_user
+from images.services.accounts import settings_account
+from testkit.factories import make_account, make_image, make_snapshot, make_user, member
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def bravo(db):
     ],
 )
 def test_roles_per_account(bravo, who, expected):
-    default = Account.objects.default()
+    default = settings_account()
     users = {
         "superuser": lambda: make_user("root", superuser=True),
         "global manager": lambda: make_user("gm", role="manager"),

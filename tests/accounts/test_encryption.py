@@ -11,7 +11,8 @@ from images import crypto
 from images.admin_accounts import AccountForm
 from images.contabo.django import config_for
 from images.models import Account
-from tests.accounts.factories import make_account
+from images.services.accounts import settings_account
+from testkit.factories import make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -122,8 +123,8 @@ def test_admin_change_page_shows_no_secret(admin_client):
     assert "secret-of-Alpha" not in html
     assert account.client_secret_encrypted not in html
     assert account.api_password_encrypted not in html
-    settings_account = Account.objects.default()
-    html = admin_client.get(f"/admin/images/account/{settings_account.pk}/change/")
+    from_settings = settings_account()
+    html = admin_client.get(f"/admin/images/account/{from_settings.pk}/change/")
     assert "From the CONTABO_* settings" in html.content.decode()
 
 
@@ -135,7 +136,7 @@ def test_a_task_of_an_account_with_an_undecryptable_secret_says_so_on_its_heartb
     settings.ACCOUNTS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     assert tasks.sync_images.apply(args=[account.pk]).get() == {"failed": True}
     assert tasks.poll_downloads.apply(args=[account.pk]).get() == {"failed": True}
-    beat = Heartbeat.objects.get(name=account.job("sync"))
+    beat = Heartbeat.objects.get(name=account.job_key("sync"))
     assert beat.failing and "ACCOUNTS_ENCRYPTION_KEYS" in beat.error
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from images import tasks
 from images.models import AuditEvent, Heartbeat, Image, QuotaSnapshot, Status, SyncRun
-from images.services import polling, requests, sync
+from images.services import intents, polling, sync
 
 pytestmark = pytest.mark.django_db
 
@@ -80,8 +80,8 @@ def test_poll_of_an_idle_account_costs_nothing_while_the_other_downloads(
     busy = polling.poll(api_b, account_b)
     assert busy.in_flight == 2 and busy.api_calls >= 1
     assert sum(contabo.calls().values()) == 0
-    assert Heartbeat.objects.filter(name=account_a.job("poll")).exists()
-    assert Heartbeat.objects.filter(name=account_b.job("poll")).exists()
+    assert Heartbeat.objects.filter(name=account_a.job_key("poll")).exists()
+    assert Heartbeat.objects.filter(name=account_b.job_key("poll")).exists()
 
 
 def test_poll_task_uses_the_accounts_own_client(contabo, account_a, api_b, account_b, sandbox_b):
@@ -98,7 +98,7 @@ def test_an_upload_to_b_is_submitted_to_bs_api_and_audited_in_b(
 ):
     contabo.reset_calls()
     user = django_user_model.objects.create_user("bea")
-    image = requests.request_upload(
+    image = intents.request_upload(
         user=user,
         account=account_b,
         name="bravo-image",
@@ -122,14 +122,18 @@ def test_stats_are_kept_per_account(api, contabo, account_a, api_b, account_b):
     assert QuotaSnapshot.objects.filter(account=account_b).count() == 2
 
 
-def test_beat_fans_out_sync_and_stats_one_task_per_account(account_a, account_b, sent_tasks):
+def test_beat_fans_out_poll_sync_and_stats_one_task_per_account(account_a, account_b, sent_tasks):
     from dashboard.celery import app
 
     schedule = app.conf.beat_schedule
-    assert schedule["sync-images"]["task"] == "images.tasks.for_each_account"
-    assert schedule["sync-images"]["args"][0] == "sync_images"
-    assert schedule["refresh-stats"]["args"][0] == "refresh_stats"
-    assert schedule["poll-downloads"]["task"] == "images.tasks.poll_downloads"
+    for name, task in (
+        ("poll-downloads", "poll_downloads"),
+        ("sync-images", "sync_images"),
+        ("refresh-stats", "refresh_stats"),
+    ):
+        assert schedule[name]["task"] == "images.tasks.for_each_account"
+        assert schedule[name]["args"][0] == task
+    assert schedule["poll-downloads"]["options"]["queue"] == "poll"
     assert tasks.for_each_account("sync_images", 300.0) == 2
     assert sorted(sent_tasks) == sorted(
         [("sync_images", (account_a.pk,)), ("sync_images", (account_b.pk,))]
@@ -138,7 +142,7 @@ def test_beat_fans_out_sync_and_stats_one_task_per_account(account_a, account_b,
 
 def test_a_refresh_request_is_audited_in_its_account(account_b, sent_tasks, django_user_model):
     user = django_user_model.objects.create_user("bea")
-    requests.request_refresh(user=user, account=account_b)
+    intents.request_refresh(user=user, account=account_b)
     assert AuditEvent.objects.get(action="refresh").account == account_b
 
 
@@ -152,13 +156,14 @@ def test_operator_commands_take_an_account(contabo, account_a, account_b, sandbo
     assert {s.account_id for s in QuotaSnapshot.objects.all()} == {account_a.pk, account_b.pk}
 
 
-def test_the_beats_poll_runs_each_accounts_cycle(
-    api, contabo, account_a, api_b, account_b, sandbox_b
+def test_the_beats_poll_runs_each_accounts_cycle_as_its_own_task(
+    api, contabo, account_a, api_b, account_b, sandbox_b, sent_tasks
 ):
     sandbox_b.seed(1, status="downloading")
     sync.sync_images(api_b, account=account_b)
     contabo.reset_calls()
-    results = tasks.poll_downloads.apply().get()
+    assert tasks.for_each_account("poll_downloads", 3.0) == 2
+    results = {args[0]: tasks.poll_downloads.apply(args=args).get() for _, args in sent_tasks}
     assert results[account_a.pk]["api_calls"] == 0
     assert results[account_b.pk]["in_flight"] == 1
     assert sum(contabo.calls().values()) == 0

@@ -2,10 +2,10 @@
 
 import pytest
 
-from images.models import Account, NotificationPreference
+from images.models import NotificationPreference
 from images.services import notifications
-from tests.accounts.factories import make_account, member
-from tests.pages.factories import make_user
+from images.services.accounts import settings_account
+from testkit.factories import make_account, make_user, member
 
 pytestmark = pytest.mark.django_db
 
@@ -25,5 +25,5 @@ def test_recipients_are_the_accounts_users():
     kind = "downloaded"
     assert notifications.recipients(kind, bravo) == ["root@example.com", "vb@example.com"]
     # The open settings account: as before accounts, users with a role (vb has none there).
-    default = Account.objects.default()
+    default = settings_account()
     assert notifications.recipients(kind, default) == ["gv@example.com", "root@example.com"]

@@ -12,8 +12,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from images.models import Account, AuditEvent, Heartbeat, Image, OsType, ProgressSample, Status
+from images.services import preflight
+from images.services.accounts import settings_account
+from testkit.factories import make_image, make_snapshot, make_user
 from tests.fixtures.browser import DESKTOP, PHONE
-from tests.pages.factories import make_image, make_snapshot, make_user
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 def seed() -> dict[str, Image]:
     now = timezone.now()
+    Account.objects.create(name="Staging", open_to_all=True)  # the header shows the switcher
     manager = make_user("maria", role="manager", is_staff=True)
     standard = [
         ("ubuntu-24.04", OsType.LINUX, "24.04", 2_355),
@@ -42,6 +45,7 @@ def seed() -> dict[str, Image]:
         )
     ready = make_image(
         name="web-golden-2025-06",
+        protected=True,
         description="Nginx + certbot on Ubuntu 24.04, hardened.",
         size_mb=3_412,
         uploaded_size_mb=3_412,
@@ -104,11 +108,11 @@ def seed() -> dict[str, Image]:
         )
     make_snapshot(used_mb=84_900, total_mb=102_400, count=12)
     Heartbeat.objects.create(
-        name=Account.objects.default().job("sync"), ok_at=now - timedelta(minutes=2)
+        name=settings_account().job_key("sync"), ok_at=now - timedelta(minutes=2)
     )
-    Heartbeat.objects.create(name=Account.objects.default().job("poll"), ok_at=now)
+    Heartbeat.objects.create(name=settings_account().job_key("poll"), ok_at=now)
     Heartbeat.objects.create(
-        name=Account.objects.default().job("stats"), ok_at=now - timedelta(minutes=2)
+        name=settings_account().job_key("stats"), ok_at=now - timedelta(minutes=2)
     )
     for image, action, outcome, message, rid in (
         (flying, "upload", "requested", flying.url, ""),
@@ -123,6 +127,7 @@ def seed() -> dict[str, Image]:
         ),
     ):
         AuditEvent.objects.create(
+            account=image.account,
             image=image,
             image_name=image.name,
             actor=manager if outcome == "requested" else None,
@@ -131,7 +136,8 @@ def seed() -> dict[str, Image]:
             message=message,
             request_id=rid,
         )
-    return {"ready": ready, "failed": failed, "flying": flying}
+    release = Image.objects.get(name="app-release-2025.1")
+    return {"ready": ready, "failed": failed, "flying": flying, "release": release}
 
 
 def fresh_samples(image: Image) -> None:
@@ -146,8 +152,44 @@ def fresh_samples(image: Image) -> None:
     )
 
 
-def test_screenshots(browser, site, transactional_db, settings):
+def inline_preflight(monkeypatch, settings) -> None:
+    """The URL checks run in the web process here (no worker): still frames of the verdicts."""
+    settings.PREFLIGHT_ALLOW_PRIVATE = True
+
+    def run_now(name, *args, **options):
+        if name == "preflight_url":
+            preflight.run(*args)
+        return True
+
+    monkeypatch.setattr(preflight.enqueue, "send", run_now)
+
+
+def content_checks(page, site, sandbox, width_name: str) -> None:
+    """The upload page's verdict on a login page, an overlay qcow2 and one too big for a plan."""
+    for shot, url in (
+        ("content-check-login-page", sandbox.file_url("ubuntu-24.04.qcow2", 1, content="html")),
+        ("content-check-backing-file", sandbox.file_url("delta.qcow2", 1, backing="base.qcow2")),
+        ("content-check-qcow2", sandbox.file_url("golden.qcow2", 3400, virtual_gb="120")),
+    ):
+        page.goto(f"{site}/images/upload/")
+        page.get_by_label("Image URL").fill(url)
+        page.get_by_label("Image URL").press("Tab")
+        expect(page.locator('#preflight-result[data-state="done"]')).to_be_visible()
+        page.screenshot(path=OUT / f"{shot}-{width_name}.png", full_page=True)
+
+
+def bulk_delete_confirmation(page, site, width_name: str) -> None:
+    page.goto(f"{site}/images/?sort=name")
+    for name in ("app-release-2025.1", "app-release-2024.2", "web-golden-2025-06"):
+        page.get_by_label(f"Select {name}", exact=True).check()
+    page.get_by_role("button", name="Delete selected…").click()
+    expect(page.locator("main h1")).to_contain_text("Delete 2 images?")
+    page.screenshot(path=OUT / f"bulk-delete-confirm-{width_name}.png", full_page=True)
+
+
+def test_screenshots(browser, site, transactional_db, settings, sandbox, monkeypatch):
     settings.PAGE_REFRESH_SECONDS = 3600  # still frames: no poll lands mid-shot
+    inline_preflight(monkeypatch, settings)
     rows = seed()
     OUT.mkdir(parents=True, exist_ok=True)
     pages = [
@@ -155,9 +197,10 @@ def test_screenshots(browser, site, transactional_db, settings):
         ("list-filtered", "/images/?q=ubuntu&sort=-size"),
         ("detail", f"/images/{rows['flying'].pk}/"),
         ("detail-failed", f"/images/{rows['failed'].pk}/"),
+        ("detail-protected", f"/images/{rows['ready'].pk}/"),
         ("upload", "/images/upload/"),
         ("rename", f"/images/{rows['ready'].pk}/rename/"),
-        ("delete", f"/images/{rows['ready'].pk}/delete/"),
+        ("delete", f"/images/{rows['release'].pk}/delete/"),
         ("quota", "/images/stats/"),
     ]
     for width_name, viewport in WIDTHS.items():
@@ -180,4 +223,6 @@ def test_screenshots(browser, site, transactional_db, settings):
         page.get_by_role("button", name="Start download").click()
         expect(page.locator(".field__error").first).to_be_visible()
         page.screenshot(path=OUT / f"upload-errors-{width_name}.png", full_page=True)
+        content_checks(page, site, sandbox, width_name)
+        bulk_delete_confirmation(page, site, width_name)
         context.close()

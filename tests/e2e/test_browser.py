@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from images.models import Image, Status
+from testkit.factories import make_downloading, make_image, make_snapshot, make_user
 from tests.fixtures.browser import PHONE
-from tests.pages.factories import make_downloading, make_image, make_snapshot, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,8 @@ def test_upload_watch_rename_delete_and_quota(page, site, log_in, worker, contab
     expect(status.locator(".progress__text")).to_contain_text(re.compile(r"of 20 MB"))
     expect(status.locator(".progress__text")).to_contain_text("MB/s", timeout=15_000)
     expect(status).to_contain_text("Ready", timeout=60_000)
-    expect(bar).to_have_count(0)
+    expect(bar).to_have_attribute("value", "100")  # the end of the bar, then it goes
+    expect(status.locator(".progress__text")).to_contain_text("100% · 20 MB · done")
     expect(page.locator("#detail-body")).not_to_have_attribute("hx-trigger", re.compile(".*"))
 
     # Rename: the page follows the pending rename until Contabo confirms it.
@@ -112,10 +113,12 @@ def test_list_refreshes_in_flight_rows_in_one_request_and_stops(
     expect(page).to_have_url(re.compile(r"\?q=dl&sort=name$"))  # filters untouched
     wanted = ",".join(str(i.pk) for i in flying)
     assert asked
-    for url in asked:  # only the watched ids, from the hidden input; no filters, no page
+    for url in asked:  # the watched ids and their version, from the hidden inputs; no filters
         parts = urlsplit(url)
         assert parts.path == "/images/live/"
-        assert parse_qs(parts.query) == {"ids": [wanted]}
+        query = parse_qs(parts.query)
+        assert set(query) == {"ids", "v"}
+        assert query["ids"] == [wanted]
 
     # A failing refresh is announced, and the notice goes once the server answers again.
     notice = page.get_by_text("Live updates paused — retrying")
@@ -124,6 +127,7 @@ def test_list_refreshes_in_flight_rows_in_one_request_and_stops(
     expect(notice).to_be_visible()
     page.unroute("**/images/live/**")
     expect(notice).to_be_hidden()
+    assert 204 in answers  # the intervals where nothing changed: nothing rendered
 
     # Everything finishes: the rows show it, the answer is 286 and the page stops asking.
     Image.objects.filter(pk__in=[i.pk for i in flying]).update(

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from images.models import Image, Status
-from tests.pages.factories import make_image, make_snapshot, make_user
+from testkit.factories import make_image, make_snapshot, make_user
 
 pytestmark = pytest.mark.browser
 URL = "https://downloads.example.com/golden.qcow2"

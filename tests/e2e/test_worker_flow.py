@@ -9,8 +9,9 @@ import pytest
 from images import tasks
 from images.contabo import NotFound
 from images.models import Image, Status
-from images.services import requests
-from tests.waiting import wait_for
+from images.services import intents
+from images.services.accounts import settings_account
+from testkit.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,8 @@ def manager(django_user_model):
 
 
 def upload(user, sandbox, name, size_mb):
-    return requests.request_upload(
+    return intents.request_upload(
+        account=settings_account(),
         user=user,
         name=name,
         url=sandbox.file_url(f"{name}.qcow2", size_mb),
@@ -49,7 +51,7 @@ def test_upload_rename_delete_through_a_real_worker(worker, contabo, api, manage
     assert progress == sorted(progress)
     assert api.get_image(image.remote_id).status == "downloaded"
 
-    requests.request_rename(image, user=manager, name="e2e renamed", description="by a test")
+    intents.request_rename(image, user=manager, name="e2e renamed", description="by a test")
     wait_for(
         lambda: api.get_image(image.remote_id).name == "e2e renamed",
         timeout=30,
@@ -63,7 +65,7 @@ def test_upload_rename_delete_through_a_real_worker(worker, contabo, api, manage
     assert Image.objects.get(pk=image.pk).name == "e2e renamed"
 
     image.refresh_from_db()
-    requests.request_delete(image, user=manager)
+    intents.request_delete(image, user=manager)
     wait_for(
         lambda: Image.objects.get(pk=image.pk).status == Status.DELETED,
         timeout=30,
@@ -80,7 +82,7 @@ def test_an_image_made_elsewhere_appears_after_a_sync(worker, contabo, api):
         os_type="Windows",
         version="2022",
     )
-    tasks.sync_images.delay()
+    tasks.sync_images.delay(settings_account().pk)
     found = wait_for(
         lambda: Image.objects.filter(remote_id=created.image_id).first(),
         timeout=30,
@@ -113,3 +115,25 @@ def test_two_workers_share_uploads_and_create_each_image_once(stack, contabo, ap
     assert names == sorted(i.name for i in images), "exactly one remote image per upload"
     received = [w.log().count("images.tasks.submit_upload") for w in (first, second)]
     assert all(received), f"one worker did all the work: {received}"
+
+
+def test_a_user_action_is_served_by_the_user_worker_while_polls_wait(stack, contabo, api, manager):
+    """The Procfile's `worker` consumes only the user queue: a rename runs at once although a
+    backlog of polls and syncs (queues nobody serves here) is waiting."""
+    from dashboard.celery import app
+    from images.services import sync
+
+    contabo.seed(1, status="downloaded", name="mine")
+    sync.sync_images(api, settings_account())
+    image = Image.objects.get(standard=False)
+    account = settings_account()
+    for _ in range(200):
+        app.send_task("images.tasks.poll_downloads", args=[account.pk])
+        app.send_task("images.tasks.sync_images", args=[account.pk])
+    stack.start_worker("user", 2, "--queues", "user")
+    intents.request_rename(image, user=manager, name="renamed first", description="")
+    wait_for(
+        lambda: api.get_image(image.remote_id).name == "renamed first",
+        timeout=30,
+        message="the rename to be served by the user worker",
+    )

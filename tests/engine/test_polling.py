@@ -1,24 +1,22 @@
 """The batched poll cycle: its API cost, progress, completion and its lock."""
 
 import math
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from images.models import Account, AuditEvent, Image, ProgressSample, Status
+from images.models import AuditEvent, Image, ProgressSample, Status
 from images.services import leases, polling, submit
-from tests.waiting import wait_for
+from images.services.accounts import settings_account
+from testkit.factories import make_upload
+from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
 
 def start_download(api, sandbox, name, size_mb=1.0) -> Image:
-    image = Image.objects.create(
-        name=name,
-        url=f"{sandbox.url}/files/{name}.qcow2?size_mb={size_mb}",
-        os_type="Linux",
-        version="1",
-    )
+    image = make_upload(f"{sandbox.url}/files/{name}.qcow2?size_mb={size_mb}", name=name)
     submit.submit(api, image.pk)
     image.refresh_from_db()
     return image
@@ -26,7 +24,7 @@ def start_download(api, sandbox, name, size_mb=1.0) -> Image:
 
 def test_nothing_in_flight_costs_no_call(api, contabo):
     contabo.reset_calls()
-    result = polling.poll(api)
+    result = polling.poll(api, settings_account())
     assert result.api_calls == 0
     assert sum(contabo.calls().values()) == 0
 
@@ -37,10 +35,10 @@ def test_a_cycle_costs_one_list_call_per_page_of_downloads(api, contabo, setting
     contabo.seed(count, status="downloading")
     from images.services import sync
 
-    sync.sync_images(api)
+    sync.sync_images(api, settings_account())
     assert Image.objects.filter(status=Status.DOWNLOADING).count() == count
     contabo.reset_calls()
-    result = polling.poll(api)
+    result = polling.poll(api, settings_account())
     calls = contabo.calls()
     assert result.in_flight == count
     assert calls["retrieveImageList"] == math.ceil(count / 100)
@@ -53,7 +51,7 @@ def test_progress_rises_then_the_download_finishes(api, contabo):
     seen = []
 
     def finished():
-        polling.poll(api)
+        polling.poll(api, settings_account())
         image.refresh_from_db()
         seen.append(image.uploaded_size_mb)
         return image.status == Status.DOWNLOADED
@@ -73,7 +71,7 @@ def test_a_failed_download_keeps_the_api_message(api, contabo):
     image = start_download(api, contabo, "broken")
 
     def failed():
-        polling.poll(api)
+        polling.poll(api, settings_account())
         image.refresh_from_db()
         return image.status == Status.FAILED
 
@@ -86,22 +84,22 @@ def test_an_image_deleted_elsewhere_while_downloading_is_marked_gone(api, contab
     contabo.set_faults(bandwidth_mbps=0.5)
     image = start_download(api, contabo, "doomed", size_mb=50)
     api.delete_image(image.remote_id)
-    polling.poll(api)
+    polling.poll(api, settings_account())
     image.refresh_from_db()
     assert image.status == Status.GONE
 
 
 def test_only_one_cycle_runs_at_a_time(api, contabo):
     start_download(api, contabo, "one")
-    assert leases.acquire(Account.objects.default().job("poll"), "someone-else", ttl=60)
+    assert leases.acquire(settings_account().job_key("poll"), "someone-else", ttl=60)
     contabo.reset_calls()
-    assert polling.poll(api).skipped
+    assert polling.poll(api, settings_account()).skipped
     assert sum(contabo.calls().values()) == 0
 
 
 def test_an_expired_lease_is_taken_over(api, contabo):
-    assert leases.acquire(Account.objects.default().job("poll"), "crashed-worker", ttl=-1)
-    assert not polling.poll(api).skipped
+    assert leases.acquire(settings_account().job_key("poll"), "crashed-worker", ttl=-1)
+    assert not polling.poll(api, settings_account()).skipped
 
 
 def test_a_delete_requested_during_a_cycle_is_not_overwritten(api, contabo):
@@ -121,10 +119,66 @@ def test_old_downloads_behind_newer_images_cost_pages_not_single_gets(api, conta
     contabo.seed(700, status="downloaded")
     from images.services import sync
 
-    sync.sync_images(api)
+    sync.sync_images(api, settings_account())
     contabo.reset_calls()
-    result = polling.poll(api)
+    result = polling.poll(api, settings_account())
     calls = contabo.calls()
     assert result.in_flight == 250
     assert calls["retrieveImage"] == 0
     assert calls["retrieveImageList"] <= math.ceil(950 / 100)
+
+
+def _writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].split()[0] in ("UPDATE", "INSERT", "DELETE")]
+
+
+def _synced_downloads(api, contabo, count: int) -> list[str]:
+    ids = contabo.seed(count, status="downloading", sizeMb=1000, uploadedSizeMb=10)
+    from images.services import sync
+
+    sync.sync_images(api, settings_account())
+    return ids
+
+
+def test_a_cycle_that_learns_nothing_writes_no_image_and_no_sample(api, contabo):
+    _synced_downloads(api, contabo, 20)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = polling.poll(api, settings_account())
+    assert result.in_flight == 20
+    assert result.updated == 0
+    touched = [sql for sql in _writes(queries) if "images_image" in sql.split("WHERE")[0]]
+    assert touched == []
+    assert not ProgressSample.objects.exists()
+
+
+def test_changed_rows_are_written_in_a_few_statements_not_one_each(api, contabo):
+    ids = _synced_downloads(api, contabo, 250)
+    for image_id in ids:
+        contabo.force(image_id, uploadedSizeMb=20)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = polling.poll(api, settings_account())
+    assert result.updated == 250
+    assert Image.objects.filter(uploaded_size_mb=20, status=Status.DOWNLOADING).count() == 250
+    assert ProgressSample.objects.count() == 250
+    # The cycle before wrote one UPDATE per image; batches of ~50 rows on SQLite's cap, 1 else.
+    assert len(_writes(queries)) < 20, _writes(queries)
+
+
+def test_a_sample_only_when_bytes_moved_and_samples_past_the_rate_window_are_pruned(api, contabo):
+    ids = _synced_downloads(api, contabo, 3)
+    contabo.force(ids[0], uploadedSizeMb=50)
+    polling.poll(api, settings_account())
+    polling.poll(api, settings_account())
+    moved = Image.objects.get(remote_id=ids[0])
+    assert list(ProgressSample.objects.values_list("image_id", "uploaded_mb")) == [(moved.pk, 50)]
+    old = timezone.now() - timedelta(seconds=polling.RATE_WINDOW_SECONDS + 1)
+    ProgressSample.objects.create(image=moved, at=old, uploaded_mb=40)
+    polling.poll(api, settings_account())
+    assert ProgressSample.objects.filter(at__lt=old + timedelta(seconds=1)).count() == 0
+    assert ProgressSample.objects.count() == 1

@@ -8,12 +8,14 @@ from django.utils import timezone
 from images.contabo import TransientError
 from images.models import AuditEvent, Image, Status
 from images.services import submit
+from images.services.accounts import settings_account
 
 pytestmark = pytest.mark.django_db
 
 
 def queued(sandbox, name="demo", size_mb=1, ext="qcow2", **fields) -> Image:
     return Image.objects.create(
+        account=settings_account(),
         name=name,
         url=f"{sandbox.url}/files/{name}.{ext}?size_mb={size_mb}",
         os_type="Linux",

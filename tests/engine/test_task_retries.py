@@ -4,14 +4,13 @@ import pytest
 
 from images import tasks
 from images.models import AuditEvent, Image, Status
+from testkit.factories import make_upload
 
 pytestmark = pytest.mark.django_db
 
 
 def queued(sandbox, ext="qcow2") -> Image:
-    return Image.objects.create(
-        name="t", url=sandbox.file_url(f"t.{ext}", 1), os_type="Linux", version="1"
-    )
+    return make_upload(sandbox.file_url(f"t.{ext}", 1), name="t")
 
 
 def test_transient_errors_are_retried_then_shown(contabo):

@@ -5,15 +5,17 @@ import pytest
 from images import tasks
 from images.contabo import NotFound
 from images.models import Image, Notification, Status
-from images.services import changes, lineage, polling, submit
-from tests.pages.factories import make_user
-from tests.waiting import wait_for
+from images.services import lineage, polling, remote_changes, submit
+from images.services.accounts import settings_account
+from testkit.factories import make_user
+from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
 
 def upload(api, sandbox, name, size_mb=1.0, **fields) -> Image:
     image = Image.objects.create(
+        account=settings_account(),
         name=name,
         url=fields.pop("url", f"{sandbox.url}/files/{name}.qcow2?size_mb={size_mb}"),
         os_type="Linux",
@@ -27,7 +29,7 @@ def upload(api, sandbox, name, size_mb=1.0, **fields) -> Image:
 
 def settle(api, image: Image) -> Image:
     def ended():
-        polling.poll(api)
+        polling.poll(api, settings_account())
         image.refresh_from_db()
         return image.status != Status.DOWNLOADING
 
@@ -53,7 +55,8 @@ def test_replace_then_delete_the_old_version_at_contabo(api, contabo):
     old.refresh_from_db()
     assert new.status == Status.DOWNLOADED
     assert old.status == Status.DELETING
-    assert changes.delete(api, old.pk)  # what the delete_image task enqueued after commit does
+    # what the delete_image task enqueued after commit does:
+    assert remote_changes.delete(api, old.pk)
     old.refresh_from_db()
     assert old.status == Status.DELETED
     with pytest.raises(NotFound):
@@ -70,7 +73,7 @@ def test_retry_a_failed_download_and_remove_the_failed_one(api, contabo):
     assert failed.status == Status.FAILED
     contabo.set_faults(download_mode="normal")
     new = lineage.request_retry(failed, user=user, remove_failed=True)
-    assert changes.delete(api, failed.pk)
+    assert remote_changes.delete(api, failed.pk)
     with pytest.raises(NotFound):
         api.get_image(failed.remote_id)
     submit.submit(api, new.pk)
@@ -87,11 +90,11 @@ def test_the_poll_task_notices_a_stalled_download_once(api, contabo, settings):
     image = upload(api, contabo, "stuck", size_mb=5)
 
     def noticed():
-        tasks.poll_downloads.apply()
+        tasks.poll_downloads.apply(args=[image.account_id])
         return Notification.objects.filter(image=image, kind="stalled").exists()
 
     wait_for(noticed, timeout=20, interval=0.2, message="a stall notification")
-    tasks.poll_downloads.apply()
+    tasks.poll_downloads.apply(args=[image.account_id])
     assert Notification.objects.filter(image=image).count() == 1
     image.refresh_from_db()
     assert image.status == Status.DOWNLOADING

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from images import exports, selectors
 from images.models import Status
-from tests.pages.factories import make_image
+from testkit.factories import make_image
 
 pytestmark = pytest.mark.django_db
 CSV = reverse("images:export_csv")

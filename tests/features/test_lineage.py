@@ -9,8 +9,8 @@ from django.utils import timezone
 from images import contabo
 from images.models import AuditEvent, Image, Notification, Status
 from images.services import lineage, polling
-from images.services.requests import NotAllowed
-from tests.pages.factories import make_image
+from images.services.intents import NotAllowed
+from testkit.factories import make_image
 
 pytestmark = pytest.mark.django_db
 

@@ -1,23 +1,23 @@
-"""Notifications: opt-in e-mail (locmem outbox), signed webhook (a local HTTP server), stalls."""
+"""Notifications: opt-in e-mail (locmem outbox), signed webhook (pytest-httpserver), stalls."""
 
 import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from werkzeug import Response
 
 from images import tasks
 from images.models import Image, Notification, NotificationPreference, Status
 from images.services import notifications
-from tests.pages.factories import make_image, make_user
+from images.services.accounts import settings_account
+from testkit.factories import make_image, make_user
 
 pytestmark = pytest.mark.django_db
 SECRET = "whsec-test-0123456789abcdef"
@@ -25,42 +25,26 @@ Delivery = Notification.Delivery
 
 
 class Receiver:
-    """A webhook receiver on loopback: records each request, answers the queued statuses."""
+    """A webhook receiver (pytest-httpserver on loopback): records each request, answers the
+    queued statuses, then 204."""
 
-    def __init__(self, statuses=()):
+    def __init__(self, httpserver):
         self.requests: list[dict] = []
-        self.statuses = list(statuses)
-        receiver = self
+        self.statuses: list[int] = []
+        self.url = httpserver.url_for("/hook")
+        httpserver.expect_request("/hook", method="POST").respond_with_handler(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
-                status = receiver.statuses.pop(0) if receiver.statuses else 204
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def _answer(self, request) -> Response:
+        self.requests.append({"headers": dict(request.headers), "body": request.get_data()})
+        return Response(status=self.statuses.pop(0) if self.statuses else 204)
 
 
 @pytest.fixture
-def receiver(settings):
-    receiver = Receiver()
+def receiver(settings, httpserver):
+    receiver = Receiver(httpserver)
     settings.NOTIFY_WEBHOOK_URL = receiver.url
     settings.NOTIFY_WEBHOOK_SECRET = SECRET
-    yield receiver
-    receiver.stop()
+    return receiver
 
 
 @pytest.fixture
@@ -324,6 +308,25 @@ def test_every_user_edits_their_own_preferences(viewer_client, viewer):
     assert (preference.email_on_downloaded, preference.email_on_error) == (False, True)
     assert preference.email_on_stalled
     assert "saved" in viewer_client.get(PREFS).content.decode()
+
+
+def test_users_set_their_own_address(viewer_client, viewer):
+    bad = viewer_client.post(PREFS, {"email": "vera at example", "email_on_error": "on"})
+    assert bad.status_code == 400
+    html = bad.content.decode()
+    assert "This is not an e-mail address" in html
+    assert 'value="vera at example"' in html  # what was typed is kept
+    assert 'name="email_on_error" id="id_email_on_error" checked' in html
+    viewer.refresh_from_db()
+    assert viewer.email == ""
+    ok = viewer_client.post(PREFS, {"email": "vera@example.com", "email_on_error": "on"})
+    assert ok.status_code == 302
+    viewer.refresh_from_db()
+    assert viewer.email == "vera@example.com"
+    html = viewer_client.get(PREFS).content.decode()
+    assert 'value="vera@example.com"' in html
+    assert "has no e-mail address" not in html
+    assert notifications.recipients("error", settings_account()) == ["vera@example.com"]
 
 
 def test_the_page_never_shows_the_webhook_secret_or_url(viewer_client, receiver):

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from images.models import Status
-from tests.pages.factories import make_image, make_user
+from testkit.factories import make_image, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from images.models import AuditEvent, Status
-from tests.pages.factories import make_downloading, make_image, make_snapshot, make_user
+from testkit.factories import make_downloading, make_image, make_snapshot, make_user
 
 pytestmark = pytest.mark.django_db
 STATS = reverse("images:stats")
@@ -61,9 +61,15 @@ def test_detail_audit_timeline_with_request_ids(viewer_client):
     user = make_user("alice", role="manager")
     image = make_image(name="img")
     AuditEvent.objects.create(
-        image=image, image_name="img", actor=user, action="rename", outcome="requested"
+        account=image.account,
+        image=image,
+        image_name="img",
+        actor=user,
+        action="rename",
+        outcome="requested",
     )
     AuditEvent.objects.create(
+        account=image.account,
         image=image,
         image_name="img",
         action="rename",
@@ -91,7 +97,9 @@ def test_detail_progress(viewer_client):
 def test_detail_query_count(viewer_client, django_assert_max_num_queries):
     image = make_downloading()
     for _ in range(20):
-        AuditEvent.objects.create(image=image, action="x", outcome="requested")
+        AuditEvent.objects.create(
+            account=image.account, image=image, action="x", outcome="requested"
+        )
     with django_assert_max_num_queries(7):
         assert viewer_client.get(reverse("images:detail", args=[image.pk])).status_code == 200
 

@@ -5,12 +5,14 @@ and the `#live-ids` input out of band, and answers 286 (htmx: stop polling) once
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from images.models import Image, Status
-from tests.pages.factories import make_downloading, make_image
+from testkit.factories import make_downloading, make_image
 
 pytestmark = pytest.mark.django_db
 LIVE = reverse("images:list_live")
@@ -50,7 +52,7 @@ def test_list_with_in_flight_rows_has_one_poller_for_them(viewer_client, setting
     assert sorted(live_ids(html)) == sorted([a.pk, b.pk])
     assert ready.pk not in live_ids(html)
     assert f'hx-get="{LIVE}"' in tag  # the ids come from the input, not the URL
-    assert 'hx-include="#live-ids"' in tag
+    assert 'hx-include="#live-ids, #live-version"' in tag
     assert 'hx-trigger="every 2000ms"' in tag
     assert 'hx-swap="none"' in tag
     assert 'name="ids"' in live_ids_input(html)
@@ -77,13 +79,60 @@ def test_fragment_returns_only_the_watched_rows_out_of_band(viewer_client):
     html = response.content.decode()
     assert response.status_code == 200
     assert row_ids(html) == [a.pk, b.pk]
-    assert html.count('hx-swap-oob="true"') == 3  # two rows and the ids input
+    assert html.count('hx-swap-oob="true"') == 4  # two rows, the ids and their version
     assert 'hx-swap-oob="true"' in live_ids_input(html)
     assert "<html" not in html  # a fragment, not a page
     assert "25%" in html
     assert 'id="live-poller"' not in html  # the poller itself stays, its timer running
     assert "hx-get" not in html
     assert live_ids(html) == [a.pk, b.pk]
+
+
+def version(html: str) -> str:
+    match = re.search(r'<input type="hidden" id="live-version" name="v" value="(\w+)"', html)
+    assert match, "no version input"
+    return match.group(1)
+
+
+def test_unchanged_rows_answer_204_from_one_query_without_rendering(
+    viewer_client, django_assert_max_num_queries
+):
+    a = make_downloading(name="a")
+    b = make_image(name="b", status=Status.QUEUED)
+    page = viewer_client.get(reverse("images:list")).content.decode()
+    asked = {"ids": ",".join(map(str, live_ids(page))), "v": version(page)}
+    # session, user, account, then one query for the watched rows' version
+    with django_assert_max_num_queries(4):
+        response = viewer_client.get(LIVE, asked, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response.content == b""
+
+    # Any change to a watched row (bytes, rename, status) means a full answer with a new version.
+    for change in ({"uploaded_size_mb": 900}, {"pending_name": "b2"}, {"status": Status.FAILED}):
+        Image.objects.filter(pk=a.pk if "uploaded_size_mb" in change else b.pk).update(**change)
+        response = viewer_client.get(LIVE, asked, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert version(html) != asked["v"]
+        assert row_ids(html) == [int(i) for i in asked["ids"].split(",")]
+        asked = {"ids": ",".join(map(str, live_ids(html))), "v": version(html)}
+        assert viewer_client.get(LIVE, asked).status_code == 204  # and quiet again after
+
+
+def test_a_row_going_quiet_long_enough_to_stall_is_a_change(viewer_client, settings):
+    settings.STALL_AFTER_SECONDS = 60
+    a = make_downloading(name="a")
+    page = viewer_client.get(reverse("images:list")).content.decode()
+    asked = {"ids": str(a.pk), "v": version(page)}
+    assert viewer_client.get(LIVE, asked).status_code == 204
+    Image.objects.filter(pk=a.pk).update(progress_at=timezone.now() - timedelta(minutes=5))
+    page = viewer_client.get(reverse("images:list")).content.decode()
+    assert "progress--stalled" in page
+    asked_then = {"ids": str(a.pk), "v": version(page)}
+    settings.STALL_AFTER_SECONDS = 600  # the same rows, but what they show depends on time
+    response = viewer_client.get(LIVE, asked_then)
+    assert response.status_code == 200
+    assert "progress--stalled" not in response.content.decode()
 
 
 def test_fragment_sends_a_finished_row_once_then_drops_it(viewer_client):

@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 
 from images.forms import ReplaceForm
-from images.models import Account, Image, Status
+from images.models import Image, Status
 from images.selectors import duplicates_of
-from tests.pages.factories import make_downloading, make_image
+from images.services.accounts import settings_account
+from testkit.factories import make_downloading, make_image
 
 pytestmark = pytest.mark.django_db
 UPLOAD = reverse("images:upload")
@@ -111,6 +112,6 @@ def test_duplicates_of_flags_each_reason():
     make_image(name="golden", url="https://x.example/z.iso")  # names compare exactly
     found = {
         d.image.pk: (d.same_url, d.same_name)
-        for d in duplicates_of(Account.objects.default(), URL, "Golden")
+        for d in duplicates_of(settings_account(), URL, "Golden")
     }
     assert found == {by_url.pk: (True, False), by_name.pk: (False, True)}

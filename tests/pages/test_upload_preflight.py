@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from images.models import Image
 from images.services import preflight
-from tests.pages.factories import make_downloading, make_snapshot
+from testkit.factories import make_downloading, make_snapshot
 
 pytestmark = pytest.mark.django_db
 UPLOAD = reverse("images:upload")
@@ -36,6 +36,13 @@ def work(queued) -> None:
     while queued:
         _name, args = queued.pop(0)
         preflight.run(*args)
+
+
+def checked(client, queued, url: str) -> tuple[str, str]:
+    """Ask for a check of `url`, let the worker run it: its token and the answered fragment."""
+    token = token_of(client.post(PREFLIGHT, {"url": url}, **HTMX).content.decode())
+    work(queued)
+    return token, result(client, token).content.decode()
 
 
 def result(client, token: str, **extra):
@@ -78,27 +85,21 @@ def test_too_big_for_the_quota_left_is_a_clear_warning(manager_client, queued, s
     make_snapshot(used_mb=8_000, total_mb=10_000)
     make_downloading(size_mb=2000, done_mb=500)
     url = sandbox.file_url("big.iso", 600)
-    token = token_of(manager_client.post(PREFLIGHT, {"url": url}, **HTMX).content.decode())
-    work(queued)
-    html = result(manager_client, token).content.decode()
+    _token, html = checked(manager_client, queued, url)
     assert "It will not fit: 600 MB needed, 500 MB left after the downloads in flight." in html
     assert 'role="alert"' in html
 
 
 def test_no_quota_figures_yet(manager_client, queued, sandbox):
     url = sandbox.file_url("a.qcow2", 10)
-    token = token_of(manager_client.post(PREFLIGHT, {"url": url}, **HTMX).content.decode())
-    work(queued)
-    html = result(manager_client, token).content.decode()
+    _token, html = checked(manager_client, queued, url)
     assert "10 MB" in html
     assert "No quota figures yet" in html
 
 
 def test_failed_head_says_why_and_the_upload_stays_possible(manager_client, queued, sandbox):
     url = f"{sandbox.url}/nothing/here.qcow2"
-    token = token_of(manager_client.post(PREFLIGHT, {"url": url}, **HTMX).content.decode())
-    work(queued)
-    html = result(manager_client, token).content.decode()
+    token, html = checked(manager_client, queued, url)
     assert "The server answered 404" in html
     assert "You can still start the download." in html
     assert "unknown" in html
@@ -110,10 +111,9 @@ def test_failed_head_says_why_and_the_upload_stays_possible(manager_client, queu
 def test_private_addresses_are_refused_unless_allowed(manager_client, queued, sandbox, settings):
     settings.PREFLIGHT_ALLOW_PRIVATE = False
     url = sandbox.file_url("a.qcow2", 10)
-    token = token_of(manager_client.post(PREFLIGHT, {"url": url}, **HTMX).content.decode())
-    work(queued)
-    html = result(manager_client, token).content.decode()
-    assert "is a loopback address (127.0.0.1), so it was not asked" in html
+    html = manager_client.post(PREFLIGHT, {"url": url}, **HTMX).content.decode()
+    assert "Not checked: “127.0.0.1” is a loopback address" in html
+    assert queued == []  # refused by the URL's rules before any worker is asked
 
 
 def test_an_invalid_url_is_not_checked(manager_client, queued):
@@ -182,7 +182,7 @@ def test_expired_unknown_or_another_users_check(manager_client, queued, sandbox,
 
     url = sandbox.file_url("a.qcow2", 1)
     token = token_of(manager_client.post(PREFLIGHT, {"url": url}, **HTMX).content.decode())
-    from tests.pages.factories import make_user
+    from testkit.factories import make_user
 
     client.force_login(make_user("mona", role="manager"))
     assert "This check has expired" in result(client, token).content.decode()
@@ -218,3 +218,26 @@ def test_upload_page_asks_for_a_check_when_the_url_changes(manager_client):
     assert f'hx-post="{PREFLIGHT}" hx-trigger="change delay:300ms" hx-target="#preflight"' in html
     assert f'formaction="{PREFLIGHT}"' in html  # "Check URL" works without JavaScript too
     assert '<div id="preflight" aria-live="polite">' in html
+
+
+def test_the_content_verdict_is_shown_and_a_blocked_file_is_refused(
+    manager_client, queued, sandbox
+):
+    url = sandbox.file_url("login.qcow2", 1, content="html")
+    token, html = checked(manager_client, queued, url)
+    assert "The file is a web page." in html
+    assert "<strong>Blocked:</strong> The link gives a web page (“Sign in”)" in html
+    upload = manager_client.post(UPLOAD, {**FORM, "url": url, "preflight_token": token})
+    assert upload.status_code == 400
+    assert "Contabo cannot use this file: The link gives a web page" in upload.content.decode()
+    assert not Image.objects.filter(url=url).exists()
+
+
+def test_a_good_qcow2_shows_its_header(manager_client, queued, sandbox):
+    url = sandbox.file_url("golden.qcow2", 2, virtual_gb="20")
+    token, html = checked(manager_client, queued, url)
+    assert "The file is a qcow2 disk image (version 3)." in html
+    assert '<dt>Virtual disk</dt><dd class="break">20 GB</dd>' in html
+    assert "Blocked" not in html
+    upload = manager_client.post(UPLOAD, {**FORM, "url": url, "preflight_token": token})
+    assert upload.status_code == 302

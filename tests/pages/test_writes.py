@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from images.models import AuditEvent, Image, Status
-from tests.pages.factories import make_downloading, make_image, make_snapshot
+from testkit.factories import make_downloading, make_image, make_snapshot
 
 pytestmark = pytest.mark.django_db
 UPLOAD = reverse("images:upload")
@@ -185,13 +185,13 @@ def test_not_allowed_from_the_service_is_shown(manager_client):
 
 
 def test_rename_race_lost_shows_the_service_text(manager_client, monkeypatch):
-    from images import views
-    from images.services.requests import NotAllowed
+    from images.services.intents import NotAllowed
+    from images.views import changes
 
     def refuse(*args, **kwargs):
         raise NotAllowed("This image can no longer be renamed.")
 
-    monkeypatch.setattr(views, "request_rename", refuse)
+    monkeypatch.setattr(changes, "request_rename", refuse)
     image = make_image(name="old")
     response = manager_client.post(reverse("images:rename", args=[image.pk]), {"name": "n"})
     assert response.status_code == 409

@@ -15,7 +15,8 @@ from django.utils.html import escape
 from images.contabo.django import get_client
 from images.models import Image, Status
 from images.services import sync
-from tests.waiting import wait_for
+from images.services.accounts import settings_account
+from testkit.waiting import wait_for
 
 # Worker and beat intervals for fault runs: sweep every second, take over a claim after 8 s
 # (longer than the slowest create under 2 s latency: list + POST), leave intent 2 s to its task.
@@ -99,7 +100,7 @@ class FaultRun:
             uploadedSizeMb=1,
             url=self.sandbox.file_url("seed.qcow2", 1),
         )
-        sync.sync_images(get_client())
+        sync.sync_images(get_client(), settings_account())
         return list(Image.objects.filter(remote_id__in=ids).order_by("name"))
 
     # --- the user's actions, through the pages ----------------------------------------------
@@ -166,7 +167,7 @@ class FaultRun:
         return time.monotonic()
 
     def _logs(self) -> str:
-        return "\n".join(f"--- {p.role}\n{p.log()[-3000:]}" for p in self.stack.processes)
+        return "\n".join(f"--- {p.name}\n{p.log()[-3000:]}" for p in self.stack.processes)
 
     def verify(self) -> dict:
         """Faults off, then compare with the sandbox: one remote image per upload, changes done.

@@ -14,12 +14,13 @@ from django.test import Client
 from django.urls import reverse
 
 from images.models import AuditEvent, Image, Status
-from tests.pages.factories import make_image, make_user
+from testkit.factories import make_image, make_user
 from tests.pages.test_writes import GOOD
 
 UPLOAD = reverse("images:upload")
 WRITES = "tests.pages.test_writes"
 HERE = "tests.reliability.test_bad_input"
+REFUSED = "tests.reliability.test_refused_input"
 
 # case -> the test that covers it ("module::function")
 CATALOG = {
@@ -61,6 +62,22 @@ CATALOG = {
     "tampered live ids": f"{HERE}::test_tampered_live_ids",
     "HTML and script in names and descriptions": f"{HERE}::test_markup_is_shown_escaped",
     "oversized request body": f"{HERE}::test_oversized_body_is_a_clear_400",
+    "names of only invisible or format characters": (
+        f"{REFUSED}::test_names_refused_on_upload_and_rename"
+    ),
+    "bidi overrides and isolates, U+2028/U+2029 in names": (
+        f"{REFUSED}::test_names_refused_on_upload_and_rename"
+    ),
+    "URL with user:password, host confusion, port 0 or > 65535": f"{REFUSED}::test_urls_refused",
+    "loopback, private, link-local targets (not allowed)": (
+        f"{REFUSED}::test_private_targets_refused_when_not_allowed"
+    ),
+    "a name resolving to a private address, at submit": (
+        f"{REFUSED}::test_the_worker_refuses_a_name_resolving_to_a_private_address"
+    ),
+    "credentials in URLs stored earlier never shown": (
+        f"{REFUSED}::test_credentials_stored_earlier_are_never_shown"
+    ),
 }
 
 

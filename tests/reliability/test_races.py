@@ -3,7 +3,7 @@
 import pytest
 
 from images.models import AuditEvent
-from tests.pages.factories import make_image
+from testkit.factories import make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -13,15 +13,15 @@ def test_a_failed_rename_keeps_a_newer_one_pending(contabo, manager, monkeypatch
     newer one the user asked for while the refused one was on its way."""
     from images import tasks
     from images.contabo.django import get_client
-    from images.services import requests
+    from images.services import intents
 
     image = make_image(name="old", remote_id="00000000-0000-4000-8000-00000000beef")  # unknown
-    requests.request_rename(image, user=manager, name="first", description="")
+    intents.request_rename(image, user=manager, name="first", description="")
     client = get_client()
     send = client.update_image
 
     def user_renames_again_meanwhile(*args, **kwargs):
-        requests.request_rename(image, user=manager, name="second", description="")
+        intents.request_rename(image, user=manager, name="second", description="")
         return send(*args, **kwargs)  # the sandbox answers 404: a final error
 
     monkeypatch.setattr(client, "update_image", user_renames_again_meanwhile)

@@ -26,15 +26,17 @@ from images.contabo import (
     NotFound,
     ProtocolError,
     RateLimited,
+    TokenRefused,
     TransientError,
     UnsupportedMediaType,
 )
 from images.contabo.auth import token_key
 from images.contabo.django import DjangoCacheTokenStore, config_from_settings, get_client
 from images.models import Image, Status
-from images.services import requests, submit, sync
+from images.services import intents, submit, sync
+from images.services.accounts import settings_account
+from testkit.factories import make_user
 from tests.fixtures.stack import LOGS
-from tests.pages.factories import make_user
 from tests.reliability.harness import TOKENS_SEEN, remember_tokens
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +65,9 @@ def world(contabo):
     """Images in every state and recorded failures, made by the real services over HTTP."""
     manager = make_user("manu", role="manager")
     contabo.seed(2, name="seeded", status="downloaded", sizeMb=2, uploadedSizeMb=2)
-    sync.sync_images(get_client())
-    good = requests.request_upload(
+    sync.sync_images(get_client(), settings_account())
+    good = intents.request_upload(
+        account=settings_account(),
         user=manager,
         name="good",
         url=contabo.file_url("good.qcow2", 1),
@@ -72,20 +75,29 @@ def world(contabo):
         version="1",
     )
     submit.submit(get_client(), good.pk)
-    bad = requests.request_upload(
-        user=manager, name="bad", url=contabo.file_url("bad.img", 1), os_type="Linux", version="1"
+    bad = intents.request_upload(
+        account=settings_account(),
+        user=manager,
+        name="bad",
+        url=contabo.file_url("bad.img", 1),
+        os_type="Linux",
+        version="1",
     )
     try:
         submit.submit(get_client(), bad.pk)
     except UnsupportedMediaType as exc:
         submit.fail(bad.pk, exc)
     seeded = Image.objects.filter(name__startswith="seeded").first()
-    requests.request_rename(seeded, user=manager, name="renamed", description="d")
-    sync.refresh_stats(get_client())
+    intents.request_rename(seeded, user=manager, name="renamed", description="d")
+    sync.refresh_stats(get_client(), settings_account())
     # A failing sync and stats call with a wrong client secret: their errors are shown on pages.
     settings.CONTABO_CLIENT_SECRET = WRONG_SECRET
     DjangoCacheTokenStore().delete(token_key(config_from_settings()))
-    for call in (lambda: sync.sync_images(get_client()), lambda: sync.refresh_stats(get_client())):
+    account = settings_account()
+    for call in (
+        lambda: sync.sync_images(get_client(), account),
+        lambda: sync.refresh_stats(get_client(), account),
+    ):
         with pytest.raises(AuthenticationError):
             call()
     settings.CONTABO_CLIENT_SECRET = contabo.client_secret
@@ -178,9 +190,11 @@ def _errors(contabo) -> list[ContaboError]:
     contabo.set_faults(error_rate=0)
     settings.CONTABO_CLIENT_SECRET = WRONG_SECRET
     DjangoCacheTokenStore().delete(token_key(config_from_settings()))
-    capture(lambda: get_client().get_stats())  # AuthenticationError
+    capture(lambda: get_client().get_stats())  # TokenRefused
     settings.CONTABO_CLIENT_SECRET = contabo.client_secret
     TOKENS_SEEN.add(contabo.access_token())
+    standard = api.list_images(standard_image=True, size=1).images[0].image_id
+    capture(lambda: get_client().delete_image(standard))  # AuthenticationError (403)
     # The sandbox always answers in the spec's shape; this one is made by hand.
     caught.append(ProtocolError(200, "the answer did not have the shape the spec promises"))
     return caught
@@ -196,6 +210,7 @@ def test_every_error_class_shows_no_secrets(contabo):
         RateLimited,
         TransientError,
         AuthenticationError,
+        TokenRefused,
         ProtocolError,
     }, classes
     hidden = secrets_to_hide(contabo)

@@ -1,24 +1,11 @@
-"""Helpers for the sandbox behaviour tests: an authenticated API client and condition waits."""
+"""Helpers for the sandbox behaviour tests: an authenticated API client."""
 
-import time
 import uuid
 
 import pytest
 import requests
 
 IMAGES = "/v1/compute/images"
-
-
-def wait_for(predicate, *, timeout: float = 15, message: str = ""):
-    """The first truthy value of `predicate()`; fail once `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {message or predicate}")
-        time.sleep(0.02)
 
 
 class Api:

@@ -5,7 +5,8 @@ import json
 
 import requests
 
-from tests.sandbox.conftest import IMAGES, Api, wait_for
+from testkit.waiting import wait_for
+from tests.sandbox.conftest import IMAGES, Api
 
 UNAUTHORIZED = {
     "statusCode": 401,

@@ -3,7 +3,8 @@
 import requests
 
 from sandbox.testing import free_port
-from tests.sandbox.conftest import IMAGES, wait_for
+from testkit.waiting import wait_for
+from tests.sandbox.conftest import IMAGES
 
 
 def test_download_progresses_then_completes(sandbox, api):
@@ -105,3 +106,39 @@ def test_synthetic_files_have_a_content_length_and_support_head(sandbox):
     assert body.startswith(b"QFI\xfb")
     assert requests.get(f"{sandbox.url}/files/demo.zip", timeout=10).status_code == 404
     assert requests.get(f"{sandbox.url}/files/a.iso?size_mb=-1", timeout=10).status_code == 400
+
+
+def test_synthetic_files_serve_one_range_unless_told_not_to(sandbox):
+    url = sandbox.file_url("demo.qcow2", 1)
+    part = requests.get(url, headers={"Range": "bytes=0-99"}, timeout=10)
+    assert part.status_code == 206
+    assert part.headers["Content-Range"] == f"bytes 0-99/{1024 * 1024}"
+    assert part.content[:4] == b"QFI\xfb" and len(part.content) == 100
+    tail = requests.get(url, headers={"Range": "bytes=1048570-"}, timeout=10)
+    assert tail.status_code == 206 and tail.content == bytes(6)
+    whole = requests.get(
+        sandbox.file_url("demo.qcow2", 1, ranges="none"),
+        headers={"Range": "bytes=0-99"},
+        timeout=10,
+    )
+    assert whole.status_code == 200
+    assert len(whole.content) == 1024 * 1024
+    assert whole.headers["Accept-Ranges"] == "none"
+
+
+def test_synthetic_files_of_every_kind(sandbox):
+    page = requests.get(sandbox.file_url("x.qcow2", 1, content="html"), timeout=10)
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert b"<title>Sign in</title>" in page.content
+    iso = requests.get(sandbox.file_url("x.iso", 1), timeout=10).content
+    assert iso[32769:32774] == b"CD001"
+    magics = {"gzip": b"\x1f\x8b", "xz": b"\xfd7zXZ", "zip": b"PK", "bzip2": b"BZh"}
+    for kind, magic in {**magics, "zstd": b"\x28\xb5\x2f\xfd"}.items():
+        assert (
+            requests.get(sandbox.file_url("x.qcow2", 1, content=kind), timeout=10).content[
+                : len(magic)
+            ]
+            == magic
+        )
+    bad = requests.get(sandbox.file_url("x.qcow2", 1, content="exe"), timeout=10)
+    assert bad.status_code == 400

@@ -19,6 +19,18 @@ def test_faults_start_from_the_command_line_defaults(sandbox):
         "bandwidth_mbps": 1000,
         "stall_timeout_s": 30,
         "quota_mb": 102400,
+        "null_fields": "",
+        "missing_fields": "",
+        "extra_fields": False,
+        "numbers_as_text": False,
+        "inflight_status": "",
+        "refuse_order_by": "",
+        "page_size_cap": 0,
+        "token_flap_rate": 0,
+        "token_flaps": 0,
+        "progress_at_end": False,
+        "malformed_ids": "",
+        "unstable_order": False,
     }
 
 

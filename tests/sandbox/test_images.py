@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tests.sandbox.conftest import IMAGES, wait_for
+from testkit.waiting import wait_for
+from tests.sandbox.conftest import IMAGES
 
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 IMAGE_FIELDS = {

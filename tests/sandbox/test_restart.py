@@ -4,7 +4,8 @@ downloads cut short by the restart end as `error`."""
 import pytest
 
 from sandbox.testing import SandboxServer
-from tests.sandbox.conftest import IMAGES, Api, wait_for
+from testkit.waiting import wait_for
+from tests.sandbox.conftest import IMAGES, Api
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from images.contabo import (
     InMemoryTokenStore,
     ProtocolError,
     RateLimited,
+    TokenRefused,
     TransientError,
+    signin_failing,
 )
 from images.contabo.auth import Token, TokenProvider, token_key
 from tests.unit import examples
@@ -65,8 +67,13 @@ def store():
 
 
 @pytest.fixture
-def provider(clock, store):
-    return TokenProvider(CONFIG, requests.Session(), store, clock=clock)
+def waits():
+    return []
+
+
+@pytest.fixture
+def provider(clock, store, waits):
+    return TokenProvider(CONFIG, requests.Session(), store, clock=clock, sleep=waits.append)
 
 
 def test_password_grant_form_and_caching(rsps):
@@ -242,6 +249,35 @@ def test_bad_credentials_give_authentication_error_from_description(rsps, provid
         provider.access_token()
     assert exc.value.status == 401
     assert exc.value.message == "Invalid user credentials"
+
+
+FLAP = {"error": "invalid_grant", "error_description": "Invalid user credentials"}
+
+
+def test_an_invalid_grant_flap_is_tried_again_with_backoff(rsps, provider, waits):
+    rsps.post(AUTH, status=401, json=FLAP)
+    rsps.post(AUTH, status=401, json=FLAP)
+    rsps.post(AUTH, json=token_body("tok-after-flaps"))
+    assert provider.access_token() == "tok-after-flaps"
+    assert waits == [0.5, 1.0]
+    assert len(token_calls(rsps)) == 3
+
+
+def test_flaps_that_outlast_the_retries_refuse_sign_in(rsps, provider, waits):
+    rsps.post(AUTH, status=401, json=FLAP)
+    with pytest.raises(TokenRefused) as exc:
+        provider.access_token()
+    assert (exc.value.status, exc.value.error) == (401, "invalid_grant")
+    assert waits == [0.5, 1.0, 2.0]
+    assert len(token_calls(rsps)) == 4
+    assert signin_failing(exc.value)
+
+
+def test_other_refusals_are_not_retried(rsps, provider, waits):
+    rsps.post(AUTH, status=401, json={"error": "invalid_client"})
+    with pytest.raises(TokenRefused):
+        provider.access_token()
+    assert waits == [] and len(token_calls(rsps)) == 1
 
 
 def test_token_endpoint_non_json_error_uses_reason(rsps, provider):

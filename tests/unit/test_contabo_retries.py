@@ -1,20 +1,21 @@
 """Retry policy: urllib3 ``Retry`` on the Session, idempotent methods only, Retry-After."""
 
 import json
-import socket
-import threading
+import re
 import time
 import types
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import responses
 import urllib3.connection
 import urllib3.util.retry
+from pytest_httpserver import HTTPServer
 from urllib3 import HTTPResponse
+from werkzeug import Response
 
 from images.contabo import ContaboClient, ContaboConfig, RateLimited, TransientError
 from images.contabo.client import MAX_RETRY_WAIT, IdempotentRetry
+from sandbox.testing import free_port
 from tests.unit import examples
 
 API = "https://api.example.test"
@@ -159,36 +160,20 @@ class Script:
 
 @pytest.fixture
 def server():
+    """pytest-httpserver (threaded: a slow answer must not hold up the retry behind it)."""
     script = Script()
     script.answers["/token"] = [(200, {}, {"access_token": "tok", "expires_in": 300}, 0)]
 
-    class Handler(BaseHTTPRequestHandler):
-        def answer(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
-            status, headers, body, delay = script.next(self.path)
-            time.sleep(delay)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(request) -> Response:
+        status, headers, body, delay = script.next(request.path)
+        time.sleep(delay)
+        return Response(json.dumps(body), status, headers, content_type="application/json")
 
-        do_GET = do_POST = do_PATCH = do_DELETE = answer
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_port}"
-    yield base, script
-    httpd.shutdown()
-    httpd.server_close()
+    httpd = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    httpd.expect_request(re.compile(".*")).respond_with_handler(answer)
+    httpd.start()
+    yield f"http://127.0.0.1:{httpd.port}", script
+    httpd.stop()
 
 
 def test_real_retry_after_sleep_then_success(server, no_sleep):
@@ -228,9 +213,7 @@ def test_read_timeout_retried_for_get_not_for_post(server, no_sleep):
 
 def test_connection_errors_retried_for_get_never_for_post(server, no_sleep, monkeypatch):
     base, _ = server
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"  # closed again below: refused
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: refused
     attempts = []
     original = urllib3.connection.HTTPConnection._new_conn
 

@@ -8,6 +8,7 @@ import pytest
 
 from images.contabo import CreatedImage, Image, ProtocolError, Stats, Tag, UpdatedImage
 from images.contabo.types import (
+    Skipped,
     parse_created,
     parse_image,
     parse_image_page,
@@ -118,41 +119,115 @@ def test_dates_become_aware_utc(raw, expected):
     assert image.creation_date.utcoffset().total_seconds() == 0
 
 
-@pytest.mark.parametrize("missing", sorted(LIST_ITEM))
-def test_missing_required_list_field_is_protocol_error(missing):
+@pytest.mark.parametrize("missing", sorted(set(LIST_ITEM) - {"imageId"}))
+@pytest.mark.parametrize("how", ["missing", "null"])
+def test_a_missing_or_null_field_is_read_as_empty(missing, how):
     item = {k: v for k, v in LIST_ITEM.items() if k != missing}
-    with pytest.raises(ProtocolError) as exc:
-        parse_image_page({**LIST_BODY, "data": [item]}, 200, RID)
-    assert missing in exc.value.message
-    assert exc.value.request_id == RID
-    assert exc.value.status == 200
+    if how == "null":
+        item[missing] = None
+    page = parse_image_page({**LIST_BODY, "data": [item]}, 200, RID)
+    [image] = page.images
+    assert not page.skipped
+    assert f"{how}:{missing}" in page.quirks
+    value = {
+        "sizeMb": image.size_mb,
+        "uploadedSizeMb": image.uploaded_size_mb,
+        "creationDate": image.creation_date,
+        "lastModifiedDate": image.last_modified_date,
+        "standardImage": image.standard_image,
+        "tags": image.tags,
+        "status": image.status,
+        "name": image.name,
+    }.get(missing, "")
+    assert value in ("", 0.0, None, False, ())
 
 
 @pytest.mark.parametrize("missing", ["size", "totalElements", "totalPages", "page"])
-def test_missing_pagination_field_is_protocol_error(missing):
+def test_a_missing_pagination_field_falls_back(missing):
     meta = {k: v for k, v in LIST_BODY["_pagination"].items() if k != missing}
-    with pytest.raises(ProtocolError, match=missing):
-        parse_image_page({**LIST_BODY, "_pagination": meta}, 200, RID)
+    page = parse_image_page({**LIST_BODY, "_pagination": meta}, 200, RID, page=3, size=25)
+    assert len(page.images) == 1
+    expected = {"size": 25, "page": 3, "totalPages": None, "totalElements": None}[missing]
+    got = {
+        "size": page.size,
+        "page": page.page,
+        "totalPages": page.total_pages,
+        "totalElements": page.total_elements,
+    }[missing]
+    assert got == expected
+    assert f"missing:_pagination.{missing}" in page.quirks
+
+
+def test_no_pagination_at_all_ends_on_a_short_page():
+    body = {"data": [LIST_ITEM]}
+    page = parse_image_page(body, 200, RID, page=2, size=10)
+    assert (page.page, page.size, page.total_pages) == (2, 10, None)
+    assert page.is_last(10)
+    full = parse_image_page({"data": [LIST_ITEM] * 10}, 200, RID, page=1, size=10)
+    assert not full.is_last(10)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "read"),
+    [
+        ("sizeMb", "1024.5", 1024.5),
+        ("uploadedSizeMb", " 12 ", 12.0),
+        ("standardImage", "true", True),
+        ("customerId", 12345, "12345"),
+        ("version", 20.04, "20.04"),
+    ],
+)
+def test_numbers_and_flags_sent_as_text_are_read(field, value, read):
+    page = parse_image_page({**LIST_BODY, "data": [{**LIST_ITEM, field: value}]}, 200, RID)
+    [image] = page.images
+    attribute = {
+        "sizeMb": "size_mb",
+        "uploadedSizeMb": "uploaded_size_mb",
+        "standardImage": "standard_image",
+        "customerId": "customer_id",
+        "version": "version",
+    }[field]
+    assert getattr(image, attribute) == read
+
+
+def test_unknown_fields_are_ignored_and_noted():
+    item = {**LIST_ITEM, "progressPercent": 40, "region": {"name": "EU"}}
+    page = parse_image_page({**LIST_BODY, "data": [item], "extra": 1}, 200, RID)
+    [image] = page.images
+    assert image == replace(EXPECTED_IMAGE, tags=(Tag(12345, "Web-Server"),))
+    assert {"unknown:progressPercent", "unknown:region"} <= set(page.quirks)
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("sizeMb", "1024"),
-        ("standardImage", "true"),
-        ("standardImage", 1),
+        ("sizeMb", "lots"),
         ("uploadedSizeMb", True),
-        ("name", None),
-        ("customerId", 12345),
+        ("name", {"first": "x"}),
+        ("status", ["downloading"]),
         ("creationDate", "yesterday"),
+        ("standardImage", "maybe"),
         ("tags", {"tagId": 1}),
-        ("tags", [{"tagId": True, "tagName": "x"}]),
-        ("tags", [{"tagId": 1}]),
+        ("imageId", None),
+        ("imageId", ""),
     ],
 )
-def test_wrong_types_are_protocol_errors(field, value):
-    with pytest.raises(ProtocolError, match=field):
-        parse_image_page({**LIST_BODY, "data": [{**LIST_ITEM, field: value}]}, 200, RID)
+def test_a_malformed_item_is_skipped_with_its_id_and_the_others_kept(field, value):
+    good = {**LIST_ITEM, "imageId": "good-one"}
+    bad = {**LIST_ITEM, field: value}
+    page = parse_image_page({**LIST_BODY, "data": [good, bad, "not an object"]}, 200, RID)
+    assert [i.image_id for i in page.images] == ["good-one"]
+    assert len(page.skipped) == 2
+    first = page.skipped[0]
+    assert first.image_id == ("" if field == "imageId" else IMAGE["imageId"])
+    assert (field if field != "imageId" else "imageId") in first.problem
+    assert page.skipped[1] == Skipped("", "image list data[2]: expected an object, got str")
+
+
+def test_an_unreadable_tag_is_dropped_not_the_image():
+    item = {**LIST_ITEM, "tags": [{"tagId": True, "tagName": "x"}, {"tagId": 2, "tagName": "y"}]}
+    [image] = parse_image_page({**LIST_BODY, "data": [item]}, 200, RID).images
+    assert image.tags == (Tag(2, "y"),)
 
 
 @pytest.mark.parametrize(
@@ -178,9 +253,19 @@ def test_fractional_count_is_protocol_error():
         parse_stats({"data": [{**STATS, "currentImagesCount": 1.5}]}, 200, RID)
 
 
-@pytest.mark.parametrize("missing", sorted(IDS))
-def test_created_and_updated_require_all_ids(missing):
-    data = {k: v for k, v in IDS.items() if k != missing}
+def test_stats_with_missing_figures_say_so_and_derive_free():
+    body = {"data": [{**STATS, "freeSizeMb": None, "currentImagesCount": "4"}]}
+    stats = parse_stats(body, 200, RID)
+    assert (stats.current_images_count, stats.free_size_mb) == (4, 102400.0 - 55000.0)
+    assert stats.missing == []
+    partial = parse_stats({"data": [{"tenantId": "DE"}]}, 200, RID)
+    assert partial.missing == ["currentImagesCount", "totalSizeMb", "usedSizeMb", "freeSizeMb"]
+
+
+def test_created_and_updated_need_the_image_id():
+    data = {k: v for k, v in IDS.items() if k != "imageId"}
     for parse in (parse_created, parse_updated):
-        with pytest.raises(ProtocolError, match=missing):
+        with pytest.raises(ProtocolError, match="imageId"):
             parse({"data": [data]}, 200, RID)
+    created = parse_created({"data": [{"imageId": "x", "tenantId": None}]}, 201, RID)
+    assert created == CreatedImage("x", "", "")

@@ -14,6 +14,7 @@ import pytest
 from django.core.cache import cache
 
 from images.services import preflight
+from sandbox.testing import free_port
 
 MB = 1024 * 1024
 
@@ -220,10 +221,7 @@ def test_unknown_size_and_refused_head_say_why(private_ok, files):
 
 
 def test_connection_refused(private_ok):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    result = preflight.inspect(f"http://127.0.0.1:{port}/x.qcow2")
+    result = preflight.inspect(f"http://127.0.0.1:{free_port()}/x.qcow2")
     assert result["problem"] == "Could not connect to the server."
 
 
