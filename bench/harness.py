@@ -7,15 +7,16 @@ One bench process measures one database: `configure(db)` must run before Django 
 import io
 import math
 import os
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from testkit.processes import ChildProcess, start_celery
+from testkit.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
@@ -23,12 +24,6 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = os.environ.get("BENCH_PG_DB", "bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway local account
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- environment ----------------------------------------------------------------------------
@@ -53,6 +48,7 @@ def configure(db: str, sandbox_port: int) -> dict:
         "LOG_LEVEL": "WARNING",
         "DJANGO_DEBUG": "false",
         "DJANGO_ALLOW_ASYNC_UNSAFE": "true",  # Playwright's sync API runs an event loop
+        "BENCH_KEY_PREFIX": f"bench-{db}:",
     }
     for name in ("CONTABO_CLIENT_ID", "CELERY_BROKER_URL"):
         os.environ.pop(name, None)
@@ -75,9 +71,13 @@ def fresh_database(db: str) -> None:
 
 
 def flush_redis() -> None:
+    """Delete this database's keys (broker and cache share the prefix configure() set)."""
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = os.environ["BENCH_KEY_PREFIX"]
+    for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        client.delete(key)
 
 
 def setup_django() -> None:
@@ -104,11 +104,13 @@ def versions(db: str) -> dict:
 
 
 def analyze() -> None:
-    """Fresh planner statistics after a bulk load (autovacuum would get there too, later)."""
+    """After a bulk load, the state autovacuum brings a live database to, now: planner
+    statistics and, on PostgreSQL, the visibility map (VACUUM), without which an index-only
+    scan still visits every table row it counts."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def wipe() -> None:
@@ -155,7 +157,8 @@ class WsgiClient:
         self.app = get_wsgi_application()
         self.cookie = cookie
 
-    def get(self, url: str) -> tuple[int, bytes]:
+    def get(self, url: str, headers: dict | None = None) -> tuple[int, bytes]:
+        """GET `url`; `headers` as WSGI keys (HTTP_AUTHORIZATION=...)."""
         path, _, query = url.partition("?")
         environ = {
             "REQUEST_METHOD": "GET",
@@ -175,6 +178,7 @@ class WsgiClient:
             "wsgi.multithread": False,
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
+            **(headers or {}),
         }
         status = []
         result = self.app(environ, lambda s, h, exc_info=None: status.append(s))
@@ -250,66 +254,32 @@ class RssPeak:
 # --- processes ------------------------------------------------------------------------------
 
 
-class Process:
-    """A child process in its own session, its output in a log file; stopped by its group id."""
-
-    def __init__(self, name: str, args: list[str], env: dict | None = None) -> None:
-        self.name = name
-        self.log_path = VAR / "logs" / f"{name}.log"
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env={**os.environ, **(env or {})},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_for(self, marker: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if marker in self.log():
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited:\n{self.log()[-3000:]}")
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} not ready in {timeout} s:\n{self.log()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._log.close()
+def _log_path(name: str) -> Path:
+    path = VAR / "logs" / f"{name}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
-def celery(role: str, name: str, env: dict | None = None, *extra: str) -> Process:
-    args = [sys.executable, "-m", "celery", "-A", "dashboard", role, "--loglevel", "INFO", *extra]
-    if role == "worker":
-        args += ["--hostname", f"{name}@%h", "--without-mingle", "--without-gossip"]
-    proc = Process(name, args, env)
-    proc.wait_for("ready." if role == "worker" else "beat: Starting")
-    return proc
+def process(name: str, args: list[str], env: dict | None = None) -> ChildProcess:
+    """A child process with this environment (plus `env`), its log in var/bench/logs/."""
+    return ChildProcess(name, args, env={**os.environ, **(env or {})}, log_path=_log_path(name))
 
 
-def purge_broker() -> None:
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "dashboard", "purge", "-f"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+def celery(role: str, name: str, env: dict | None = None, *extra: str) -> ChildProcess:
+    """A Celery worker or beat with this environment (plus `env`), started and ready."""
+    merged = {**os.environ, **(env or {})}
+    return start_celery(role, name, env=merged, log_path=_log_path(name), extra=extra)
 
 
-def gunicorn(name: str, port: int, workers: int = 2, env: dict | None = None) -> Process:
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def gunicorn(name: str, port: int, workers: int = 2, env: dict | None = None) -> ChildProcess:
     args = [
         sys.executable,
         "-m",
@@ -324,18 +294,14 @@ def gunicorn(name: str, port: int, workers: int = 2, env: dict | None = None) ->
         "--access-logfile",
         "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
     ]
-    proc = Process(name, args, env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
-        except OSError:
-            if proc.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{proc.log()}") from None
-            time.sleep(0.1)
-    proc.stop()
-    raise RuntimeError("gunicorn did not start")
+    proc = process(name, args, env)
+    try:
+        wait_for(lambda: _accepts(port) or not proc.running(), timeout=30, message=f"{name}")
+        assert proc.running(), f"gunicorn exited:\n{proc.log()}"
+    except AssertionError:
+        proc.stop()
+        raise
+    return proc
 
 
 def bench_user(username: str = "bench", superuser: bool = True):
@@ -360,6 +326,11 @@ def client():
     from images.contabo.django import get_client
 
     return get_client()
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages, recorded beside each figure on a shared machine."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def log(message: str) -> None:

@@ -44,6 +44,7 @@ def _round(client, urls, requests) -> dict[str, list[float]]:
 def run(db: str, args, env: dict) -> list[dict]:
     from django.db import connections
 
+    from images.services.accounts import settings_account
     from images.services.sync import refresh_stats, sync_images
 
     sandbox = harness.sandbox()
@@ -52,8 +53,8 @@ def run(db: str, args, env: dict) -> list[dict]:
     sandbox.seed(IMAGES - IN_FLIGHT, status="downloaded", sizeMb=2048, uploadedSizeMb=2048)
     sandbox.seed(IN_FLIGHT, status="downloading", sizeMb=8000, uploadedSizeMb=100, name="dl")
     api = harness.client()
-    sync_images(api)
-    refresh_stats(api)
+    sync_images(api, settings_account())
+    refresh_stats(api, settings_account())
     harness.analyze()
     requests = max(20, args.requests)
     client = harness.WsgiClient(harness.login_cookie(harness.bench_user()))

@@ -4,7 +4,8 @@ The sandbox holds 200 settled custom images plus N newer ones seeded as `downloa
 images never progress, so every cycle sees the same N); a sync brings them into the local
 database. Then, in the same run and on the same rows:
 
-* batched: `images.services.polling.poll(client)`, the product's cycle (list pages newest first);
+* batched: `images.services.polling.poll(client, account)`, the product's cycle (list pages newest
+  first);
 * per image: GET /images/{id} for each in-flight image, then the same local write (`apply`),
   as Contabo's Terraform provider and OpenStack Horizon watch an image.
 
@@ -64,6 +65,7 @@ def run(db: str, args, env: dict) -> list[dict]:
     from django.conf import settings
 
     from images.models import Image, Status
+    from images.services.accounts import settings_account
     from images.services.polling import poll
     from images.services.sync import sync_images
 
@@ -81,11 +83,12 @@ def run(db: str, args, env: dict) -> list[dict]:
         )
         for image_id in ids[:SETTLED]:
             sandbox.force(image_id, status="downloaded", uploadedSizeMb=4000)
-        sync_images(client)
+        account = settings_account()
+        sync_images(client, account)
         in_flight = Image.objects.filter(status=Status.DOWNLOADING).count()
         assert in_flight == n, (in_flight, n)
         client.list_images(page=1, size=1)  # token fetched before timing
-        batched = _measure(sandbox, lambda: poll(client), CYCLES)
+        batched = _measure(sandbox, lambda account=account: poll(client, account), CYCLES)
         single = _measure(sandbox, lambda: _per_image_cycle(client), CYCLES)
         target = math.ceil(n / page_size)
         row = {

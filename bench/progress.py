@@ -15,18 +15,11 @@ import statistics
 import time
 
 from bench import harness
+from sandbox.testing import free_port
+from testkit import chromium
 
 POLL_INTERVAL = 3.0
 PAGE_INTERVAL = 2.0
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WATCH = """sel => {
   window.__doneAt = null;
   const check = () => {
@@ -44,6 +37,7 @@ def run(db: str, args, env: dict) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     from images.models import Image
+    from images.services.accounts import settings_account
     from images.services.sync import sync_images
 
     sandbox = harness.sandbox()
@@ -52,7 +46,7 @@ def run(db: str, args, env: dict) -> list[dict]:
     harness.wipe()
     sandbox.seed(200, status="downloaded", sizeMb=2048, uploadedSizeMb=2048)
     api = harness.client()
-    sync_images(api)
+    sync_images(api, settings_account())
     cookie = harness.login_cookie(harness.bench_user())
     name, _, value = cookie.partition("=")
     connections.close_all()
@@ -62,7 +56,7 @@ def run(db: str, args, env: dict) -> list[dict]:
         "PAGE_REFRESH_SECONDS": str(PAGE_INTERVAL),
         "SYNC_INTERVAL_SECONDS": "300",
     }
-    port = harness.free_port()
+    port = free_port()
     schedule = harness.VAR / db / "progress-beat-schedule"
     schedule.unlink(missing_ok=True)
     web = harness.gunicorn("progress-web", port, 2, intervals)
@@ -73,7 +67,7 @@ def run(db: str, args, env: dict) -> list[dict]:
     rng = random.Random(5)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(**chromium.launch_args())
             context = browser.new_context()
             context.add_cookies([{"name": name, "value": value, "url": base}])
             page = context.new_page()
@@ -81,7 +75,7 @@ def run(db: str, args, env: dict) -> list[dict]:
                 (image_id,) = sandbox.seed(
                     1, status="downloading", sizeMb=1000, uploadedSizeMb=100, name=f"p{n}"
                 )
-                sync_images(api)
+                sync_images(api, settings_account())
                 pk = Image.objects.get(remote_id=image_id).pk
                 page.goto(f"{base}/images/")
                 page.wait_for_selector(f"#image-{pk}.row--downloading")

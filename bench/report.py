@@ -37,12 +37,16 @@ def pages(results) -> str:
             r["p95_ms"],
             f"≤ {r['p95_target_ms']:g}" if "p95_target_ms" in r else "",
             _ok(r.get("p95_ok")),
+            f"{r['vs_floor']}x" if "vs_floor" in r else "",
+            f"≤ {r['vs_floor_target']:g}x" if "vs_floor_target" in r else "",
+            _ok(r.get("vs_floor_ok")),
             r["queries"],
             _ok(r["queries_ok"]),
         ]
         for r in rows
     ]
     headers = ["db", "images", "page", "median ms", "p95 ms", "p95 target", "ok"]
+    headers += ["p95 / floor's", "target", "ok"]
     headers += ["SQL queries (≤ 8)", "ok"]
     return _table(headers, body)
 
@@ -165,14 +169,142 @@ def throughput(results) -> str:
     return _table(headers, body)
 
 
-_KEYS = ["pages", "poll", "sync", "latency", "progress", "throughput"]
+def load(results) -> str:
+    rows = _rows(results, "load")
+    if not rows:
+        return ""
+    body = [
+        [
+            r["db"],
+            f"{r['images']:,}",
+            r["in_flight"],
+            f"{r['run']}, {r['clients']} clients, {r['workers']} workers",
+            r["list"]["median_ms"],
+            r["list"]["p95_ms"],
+            r["list"]["n"],
+            r["live"]["p95_ms"] if r.get("live") else "",
+            r["live"]["n"] if r.get("live") else "",
+            ", ".join(f"{k}: {v}" for k, v in sorted(r.get("statuses", {}).items())),
+            r["web_cpu_per_s"],
+            r["load_1m"],
+        ]
+        for r in rows
+    ]
+    headers = ["db", "images", "in flight", "run", "list median ms", "list p95 ms", "lists"]
+    headers += ["live p95 ms", "lives", "statuses", "web CPU s/s", "load (1 min)"]
+    return _table(headers, body)
+
+
+def cycle(results) -> str:
+    rows = _rows(results, "cycle")
+    body = [
+        [
+            r["db"],
+            f"{r['in_flight']:,}",
+            r["latency_ms"],
+            r["calls"],
+            r["wall_s"],
+            r["api_s"],
+            r["local_s"],
+            _ok(r["local_ok"]),
+            _ok(r["wall_ok"]) if r["latency_ms"] else "",
+            r["statements"],
+            f"{r['samples_after']:,}",
+            r["load"],
+        ]
+        for r in rows
+    ]
+    headers = ["db", "in flight", "API ms", "calls", "cycle s", "in API calls s", "rest s"]
+    headers += ["rest ≤ 0.5 s", "cycle ≤ 3 s", "SQL statements", "samples after 3 cycles"]
+    return _table([*headers, "load"], body) if rows else ""
+
+
+def accounts(results) -> str:
+    rows = _rows(results, "accounts")
+    body = [
+        [
+            r["db"],
+            r["accounts"],
+            r["clients_built"],
+            r["ticks"],
+            r["tick_median_s"],
+            r["tick_max_s"],
+            r["ticks_unfinished"],
+            r["poll_messages_expired"],
+            r["user_tasks"],
+            r["user_wait_median_s"],
+            r["user_wait_max_s"],
+            r["user_tasks_not_started"],
+            r["processes"],
+            r["load"],
+        ]
+        for r in rows
+    ]
+    headers = ["db", "accounts", "clients rebuilt", "ticks", "tick median s", "tick max s"]
+    headers += ["ticks unfinished", "poll messages expired", "user tasks", "wait median s"]
+    headers += ["wait max s", "never started", "Procfile celery processes", "load"]
+    return _table(headers, body) if rows else ""
+
+
+def bigsync(results) -> str:
+    rows = _rows(results, "bigsync")
+    body = [
+        [
+            r["db"],
+            f"{r['remote_images']:,}",
+            r["database"],
+            r["latency_ms"],
+            r["seconds"],
+            f"< {r['target_s']}" if r["latency_ms"] else "",
+            _ok(r["ok"]),
+            r["list_calls"],
+            r["added"],
+            r["updated"],
+            r["rss_delta_mb"],
+            r["load"],
+        ]
+        for r in rows
+    ]
+    headers = ["db", "remote images", "into", "API ms", "seconds", "target", "ok", "list calls"]
+    headers += ["added", "updated", "RSS delta MB", "load"]
+    return _table(headers, body) if rows else ""
+
+
+def api_list(results) -> str:
+    rows = _rows(results, "api")
+    if not rows:
+        return ""
+    body = [
+        [
+            r["db"],
+            f"{r['images']:,}",
+            r["request"],
+            r["median_ms"],
+            r["p95_ms"],
+            f"≤ {r['p95_target_ms']:g}" if "p95_target_ms" in r else "",
+            _ok(r.get("p95_ok")),
+            r["queries"],
+        ]
+        for r in rows
+    ]
+    headers = ["db", "images", "request", "median ms", "p95 ms", "p95 target", "ok", "SQL"]
+    return _table(headers, body)
+
+
+_KEYS = ["pages", "load", "poll", "sync", "latency", "progress", "throughput"]
+_KEYS += ["cycle", "accounts", "bigsync", "api"]
 SECTIONS = [
     ("Pages", pages),
+    ("List under load", load),
     ("Poll cycle", poll),
     ("Full sync", sync),
     ("API-latency independence", latency),
     ("Progress latency", progress),
     ("Web throughput", throughput),
+    ("Poll cycle at scale", cycle),
+    ("Many accounts: poll ticks and user tasks", accounts),
+    ("Full sync at 100k", bigsync),
+    ("JSON API list beside the list page", api_list),
 ]
 
 
@@ -184,6 +316,11 @@ def misses(results) -> list[str]:
             out.append(f"{r['db']} {r['images']:,} images, {r['page']}: {r['queries']} queries")
         if r.get("p95_ok") is False:
             out.append(f"{r['db']} {r['images']:,} images, {r['page']}: p95 {r['p95_ms']} ms")
+        if r.get("vs_floor_ok") is False:
+            out.append(f"{r['db']} {r['images']:,} images, {r['page']}: {r['vs_floor']}x the floor")
+    for r in _rows(results, "api"):
+        if r.get("p95_ok") is False:
+            out.append(f"{r['db']} {r['images']:,} images, {r['request']}: p95 {r['p95_ms']} ms")
     for r in _rows(results, "poll"):
         if not r["calls_ok"]:
             calls = r["batched_calls"]

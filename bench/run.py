@@ -16,8 +16,21 @@ import sys
 import time
 
 from bench import harness
+from sandbox.testing import free_port
 
-SECTIONS = ("pages", "poll", "sync", "latency", "progress", "throughput")
+SECTIONS = (
+    "pages",
+    "load",
+    "poll",
+    "sync",
+    "latency",
+    "progress",
+    "throughput",
+    "cycle",
+    "accounts",
+    "bigsync",
+    "api",
+)
 DATABASES = ("sqlite", "postgres")
 DEFAULTS = {
     "sizes": [1_000, 10_000, 100_000],
@@ -26,6 +39,10 @@ DEFAULTS = {
     "requests": 50,
     "progress_runs": 10,
     "throughput_images": 10_000,
+    "cycle_cases": "1000@200,10000@0",
+    "account_counts": [1, 10, 50, 200],
+    "bigsync_images": 100_000,
+    "load_seconds": 30,
 }
 QUICK = {
     "sizes": [1_000],
@@ -34,6 +51,10 @@ QUICK = {
     "requests": 20,
     "progress_runs": 3,
     "throughput_images": 1_000,
+    "cycle_cases": "100@200,1000@0",
+    "account_counts": [1, 3],
+    "bigsync_images": 2_000,
+    "load_seconds": 8,
 }
 
 
@@ -52,6 +73,10 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, help="timed requests per page (50)")
     parser.add_argument("--progress-runs", type=int, help="progress latency runs (10)")
     parser.add_argument("--throughput-images", type=int, help="images for throughput (10000)")
+    parser.add_argument("--cycle-cases", help="poll cycle: in flight@API ms (1000@200,10000@0)")
+    parser.add_argument("--account-counts", type=_ints, help="accounts polled (1,10,50,200)")
+    parser.add_argument("--bigsync-images", type=int, help="remote images, big sync (100000)")
+    parser.add_argument("--load-seconds", type=int, help="seconds per load run (30)")
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md")
     parser.add_argument(
         "--report-only", action="store_true", help="tables from the last results, no measuring"
@@ -75,7 +100,7 @@ def child(args) -> None:
     from sandbox.testing import SandboxServer
 
     (db,) = args.db
-    port = harness.free_port()
+    port = free_port()
     env = harness.configure(db, port)
     harness.fresh_database(db)
     harness.flush_redis()

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from images.models import (
-    Account,
     AuditEvent,
     Heartbeat,
     Image,
@@ -22,6 +21,7 @@ from images.models import (
     QuotaSnapshot,
     Status,
 )
+from images.services.accounts import settings_account
 
 DISTROS = [
     ("ubuntu", "24.04", "Linux"),
@@ -116,7 +116,7 @@ def _explicit(model, field: str):
 def seed_images(start: int, end: int) -> None:
     """Rows start..end-1, with samples for the downloads and one audit event per image."""
     now = timezone.now()
-    account = Account.objects.default()
+    account = settings_account()
     for lo in range(start, end, BATCH):
         hi = min(end, lo + BATCH)
         rng = random.Random(lo)
@@ -153,7 +153,7 @@ def seed_history(snapshots: int = 2000, detail_events: int = 150) -> None:
     """Quota history (one snapshot per 5 minutes), heartbeats, and a long audit trail on the
     downloading image the detail benchmark opens (all in the settings account)."""
     now = timezone.now()
-    account = Account.objects.default()
+    account = settings_account()
     with _explicit(QuotaSnapshot, "taken_at"):
         QuotaSnapshot.objects.bulk_create(
             [
@@ -171,7 +171,7 @@ def seed_history(snapshots: int = 2000, detail_events: int = 150) -> None:
             batch_size=1000,
         )
     for name in ("poll", "sync", "stats"):
-        Heartbeat.objects.update_or_create(name=account.job(name), defaults={"ok_at": now})
+        Heartbeat.objects.update_or_create(name=account.job_key(name), defaults={"ok_at": now})
     image = detail_image()
     AuditEvent.objects.bulk_create(
         [

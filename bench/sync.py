@@ -25,6 +25,7 @@ def _api_calls(calls: dict) -> int:
 
 def measure_here(traced: bool) -> dict:
     """One sync in this process (the child side; Django is set up)."""
+    from images.services.accounts import settings_account
     from images.services.sync import sync_images
     from sandbox.testing import SandboxServer
 
@@ -36,7 +37,7 @@ def measure_here(traced: bool) -> dict:
         tracemalloc.start()
     with harness.RssPeak() as rss:
         started = time.perf_counter()
-        run = sync_images(client)
+        run = sync_images(client, settings_account())
         wall = time.perf_counter() - started
     result = {
         "seconds": round(wall, 2),

@@ -18,6 +18,7 @@ import time
 import urllib.request
 
 from bench import harness, seed
+from sandbox.testing import free_port
 
 SECONDS = 8
 CONNECTIONS = 4
@@ -104,7 +105,7 @@ def run(db: str, args, env: dict) -> list[dict]:
     harness.analyze()
     cookie = harness.login_cookie(harness.bench_user())
     connections.close_all()
-    port = harness.free_port()
+    port = free_port()
     web = harness.gunicorn("throughput-web", port, 2)
     load = _wrk if shutil.which("wrk") else _python_load
     results = {name: [] for name, _ in PAGES}
