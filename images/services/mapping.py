@@ -29,24 +29,48 @@ def unknown_status(remote_status: str) -> bool:
     return remote_status.strip().lower() not in IN_FLIGHT_REMOTE | FAILED_REMOTE | READY_REMOTE
 
 
+#: The fields the API owns, in the order `remote_values` gives them.
+REMOTE_FIELDS = (
+    "standard",
+    "url",
+    "os_type",
+    "version",
+    "format",
+    "remote_status",
+    "error_message",
+    "size_mb",
+    "uploaded_size_mb",
+    "tenant_id",
+    "customer_id",
+    "tags",
+    "remote_created_at",
+    "remote_modified_at",
+)
+
+
+def remote_values(image: contabo.Image) -> tuple:
+    """The values of REMOTE_FIELDS, in that order."""
+    return (
+        image.standard_image,
+        image.url,
+        image.os_type,
+        image.version,
+        image.format,
+        image.status,
+        image.error_message,
+        image.size_mb,
+        image.uploaded_size_mb,
+        image.tenant_id,
+        image.customer_id,
+        [{"id": t.tag_id, "name": t.tag_name} for t in image.tags],
+        image.creation_date,
+        image.last_modified_date,
+    )
+
+
 def remote_fields(image: contabo.Image) -> dict:
     """Fields the API owns, ready for an update() or a constructor."""
-    return {
-        "standard": image.standard_image,
-        "url": image.url,
-        "os_type": image.os_type,
-        "version": image.version,
-        "format": image.format,
-        "remote_status": image.status,
-        "error_message": image.error_message,
-        "size_mb": image.size_mb,
-        "uploaded_size_mb": image.uploaded_size_mb,
-        "tenant_id": image.tenant_id,
-        "customer_id": image.customer_id,
-        "tags": [{"id": t.tag_id, "name": t.tag_name} for t in image.tags],
-        "remote_created_at": image.creation_date,
-        "remote_modified_at": image.last_modified_date,
-    }
+    return dict(zip(REMOTE_FIELDS, remote_values(image), strict=True))
 
 
 def user_fields(image: contabo.Image) -> dict:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
@@ -23,8 +23,16 @@ from images.contabo import ContaboClient, ContaboError, NotFound, ProtocolError
 from images.contabo.types import Skipped
 from images.models import Account, AuditEvent, Image, ProgressSample, Status
 from images.selectors import RATE_WINDOW_SECONDS
-from images.services import audit, heartbeat, leases, lineage, listing, unreadable
-from images.services.mapping import local_status, remote_fields
+from images.services import (
+    audit,
+    comparable,
+    heartbeat,
+    leases,
+    lineage,
+    listing,
+    unreadable,
+)
+from images.services.mapping import REMOTE_FIELDS, local_status, remote_fields
 
 # The lease is renewed before each API call for as long as one call can take (the client's worst
 # case: every retry timing out), plus this for the database work between calls. So two cycles of
@@ -89,7 +97,7 @@ def poll(
 
 def _cycle(client: ContaboClient, account: Account, before_each_call) -> CycleResult:
     """The cycle proper; `before_each_call()` renews the lease and checks the time limit."""
-    wanted = dict(in_flight(account).values_list("remote_id", "pk"))
+    wanted = comparable.stored(in_flight(account))
     result = CycleResult(in_flight=len(wanted))
     if not wanted:
         return result
@@ -123,57 +131,66 @@ def _cycle(client: ContaboClient, account: Account, before_each_call) -> CycleRe
         try:
             found[remote_id] = client.get_image(remote_id)
         except NotFound as exc:
-            _vanished(wanted[remote_id], exc)
+            _vanished(wanted[remote_id][0], exc)
         except ProtocolError as exc:  # unreadable: stays in flight, the others go on
             skipped.append(Skipped(remote_id, exc.message.removeprefix("bad response: ")))
     result.note = unreadable.report(account.pk, "poll", skipped)
-    _write(account, found, timezone.now(), result)
+    _write(account, wanted, found, timezone.now(), result)
     return result
 
 
-def _write(account: Account, found: dict, now, result: CycleResult) -> None:
-    """Write what changed, in a constant number of statements whatever the number in flight.
+def _write(account: Account, known: dict, found: dict, now, result: CycleResult) -> None:
+    """Write what changed, in statements proportional to the rows that changed.
 
-    The rows still downloading are read (and on PostgreSQL locked, so a delete requested
-    meanwhile waits and then wins) in one query; only those whose remote values differ are
-    written, in one bulk UPDATE (batched where the database caps parameters). A progress sample is
-    added only when the uploaded bytes moved, and samples older than the rate window are pruned
-    in the same transaction, so the table stays proportional to the downloads in flight.
+    `known` holds the rows' remote fields as read when the cycle began (comparable.stored); no
+    one else writes those of a row in flight (sync leaves such rows alone, and this cycle holds
+    the account's lease), so they are still what the database holds. Only the rows whose remote
+    values differ are locked, re-read as still downloading (a delete requested meanwhile waits
+    and then wins) and written, in one bulk UPDATE (batched where the database caps parameters).
+    A progress sample is added only when the uploaded bytes moved, and samples older than the
+    rate window are pruned, so the table stays proportional to the downloads in flight.
     Finished downloads (rare) go through `apply` one by one: audit, notifications, lineage.
     """
-    if not found:
-        return
-    names = list(remote_fields(next(iter(found.values()))))
-    changed, samples, finished = [], [], []
+    said = comparable.saying()
+    changed, finished = {}, []
+    for remote_id, remote in found.items():
+        pk, values = known[remote_id]
+        if local_status(remote.status) != Status.DOWNLOADING:
+            finished.append((pk, remote))
+        elif said(remote) != values:
+            changed[pk] = (remote, remote.uploaded_size_mb != values[comparable.UPLOADED])
     with transaction.atomic():  # one commit per cycle, not one per image
-        rows = (
-            in_flight(account).select_for_update().values("pk", "remote_id", "progress_at", *names)
-        )
-        for row in rows:
-            remote = found.get(row["remote_id"])
-            if remote is None:  # in flight since the cycle began: the next cycle's
-                continue
-            if local_status(remote.status) != Status.DOWNLOADING:
-                finished.append((row["pk"], remote))
-                continue
-            fields = remote_fields(remote)
-            if all(row[name] == value for name, value in fields.items()):
-                continue
-            moved = fields["uploaded_size_mb"] != row["uploaded_size_mb"]
-            image = Image(pk=row["pk"], seen_at=now, **fields)
-            image.progress_at = now if moved else row["progress_at"]
-            changed.append(image)
+        images, samples = [], []
+        for pk, progress_at in _lock_downloading(account, list(changed)):
+            remote, moved = changed[pk]
+            progress_at = now if moved else progress_at
+            images.append(
+                Image(pk=pk, seen_at=now, progress_at=progress_at, **remote_fields(remote))
+            )
             if moved:
                 samples.append(
-                    ProgressSample(image_id=row["pk"], at=now, uploaded_mb=remote.uploaded_size_mb)
+                    ProgressSample(image_id=pk, at=now, uploaded_mb=remote.uploaded_size_mb)
                 )
-        Image.objects.bulk_update(changed, [*names, "seen_at", "progress_at"])
+        Image.objects.bulk_update(images, [*REMOTE_FIELDS, "seen_at", "progress_at"])
         ProgressSample.objects.bulk_create(samples)
         cutoff = now - timedelta(seconds=RATE_WINDOW_SECONDS)
         ProgressSample.objects.filter(image__account=account, at__lt=cutoff).delete()
         for pk, remote in finished:
             result.finished += apply(pk, remote, now)[1]
-    result.updated = len(changed) + result.finished
+    result.updated = len(images) + result.finished
+
+
+def _lock_downloading(account: Account, pks: list[int]) -> list[tuple[int, object]]:
+    """`(pk, progress_at)` of those of `pks` still downloading, locked on PostgreSQL; one
+    statement per batch under the database's parameter cap."""
+    cap = connection.features.max_query_params  # None where there is none
+    batch = cap - 10 if cap else max(1, len(pks))
+    rows = []
+    for start in range(0, len(pks), batch):
+        chunk = pks[start : start + batch]
+        locked = in_flight(account).filter(pk__in=chunk).select_for_update()
+        rows += locked.values_list("pk", "progress_at")
+    return rows
 
 
 def apply(pk: int, remote, now) -> tuple[bool, bool]:

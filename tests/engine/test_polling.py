@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from images.models import AuditEvent, Image, ProgressSample, Status
-from images.services import leases, polling, submit
+from images.services import leases, listing, polling, submit
 from images.services.accounts import settings_account
 from testkit.factories import make_upload
 from testkit.waiting import wait_for
@@ -182,3 +182,37 @@ def test_a_sample_only_when_bytes_moved_and_samples_past_the_rate_window_are_pru
     polling.poll(api, settings_account())
     assert ProgressSample.objects.filter(at__lt=old + timedelta(seconds=1)).count() == 0
     assert ProgressSample.objects.count() == 1
+
+
+def test_a_delete_requested_during_a_cycle_wins_over_the_changes_it_found(
+    api, contabo, monkeypatch
+):
+    ids = _synced_downloads(api, contabo, 2)
+    for image_id in ids:
+        contabo.force(image_id, uploadedSizeMb=20)
+    doomed = Image.objects.get(remote_id=ids[0])
+    list_page = listing.list_page
+
+    def deleted_meanwhile(*args, **kwargs):
+        page = list_page(*args, **kwargs)
+        Image.objects.filter(pk=doomed.pk).update(status=Status.DELETING)
+        return page
+
+    monkeypatch.setattr(listing, "list_page", deleted_meanwhile)
+    result = polling.poll(api, settings_account())
+    assert result.updated == 1
+    doomed.refresh_from_db()
+    assert (doomed.status, doomed.uploaded_size_mb) == (Status.DELETING, 10)
+    assert list(ProgressSample.objects.values_list("image__remote_id", flat=True)) == [ids[1]]
+
+
+def test_the_cycle_after_one_that_wrote_changes_writes_nothing(api, contabo):
+    ids = _synced_downloads(api, contabo, 3)
+    contabo.force(ids[0], uploadedSizeMb=20, status="Pending", errorMessage="slow origin")
+    assert polling.poll(api, settings_account()).updated == 1
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert polling.poll(api, settings_account()).updated == 0
+    assert [sql for sql in _writes(queries) if "images_image" in sql.split("WHERE")[0]] == []
