@@ -34,9 +34,11 @@ from images.services import (
 )
 from images.services.mapping import REMOTE_FIELDS, local_status, remote_fields
 
-# The lease is renewed before each API call for as long as one call can take (the client's worst
-# case: every retry timing out), plus this for the database work between calls. So two cycles of
-# one account never overlap, however slow the API; a worker killed mid-cycle holds it that long.
+# The lease is held for as long as one call can take (the client's worst case: every retry timing
+# out) plus this for the database work between calls, and before each API call it is renewed once
+# less than the worst call plus half this is left (so once per 15 s, not once per page). So two
+# cycles of one account never overlap, however slow the API; a worker killed mid-cycle holds it
+# that long.
 LEASE_MARGIN_SECONDS = 30
 
 
@@ -82,7 +84,7 @@ def poll(
         def before_each_call() -> None:
             if deadline is not None and time.monotonic() > deadline:
                 raise CycleTimeLimit(f"poll cycle of {account} past {time_limit:g} s")
-            lease.renew()
+            lease.keep(client.worst_call_seconds + LEASE_MARGIN_SECONDS / 2)
 
         try:
             result = _cycle(client, account, before_each_call)
@@ -96,7 +98,7 @@ def poll(
 
 
 def _cycle(client: ContaboClient, account: Account, before_each_call) -> CycleResult:
-    """The cycle proper; `before_each_call()` renews the lease and checks the time limit."""
+    """The cycle proper; `before_each_call()` keeps the lease and checks the time limit."""
     wanted = comparable.stored(in_flight(account))
     result = CycleResult(in_flight=len(wanted))
     if not wanted:

@@ -1,6 +1,10 @@
-"""Bounded work: the poll lease outlasts the slowest API call and is renewed before each one, so
-two cycles of an account never overlap; every task has time limits, and one that hits its soft
-limit fails with that reason (the job's failure, the failures metric, an ERROR line)."""
+"""Bounded work: the poll lease outlasts the slowest API call and is renewed before any call it
+might not outlast, so two cycles of an account never overlap; every task has time limits, and
+one that hits its soft limit fails with that reason (the job's failure, the failures metric, an
+ERROR line)."""
+
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -43,41 +47,80 @@ def three_pages(api, contabo, settings):
     assert Image.objects.filter(status=Status.DOWNLOADING).count() == 25
 
 
+class Clock:
+    """The leases' clocks (monotonic and wall), moved on by hand: `clock.passed += 20`."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.passed = 0.0
+        monkeypatch.setattr(leases, "monotonic", lambda: 1000.0 + self.passed)
+        monkeypatch.setattr(leases, "timezone", SimpleNamespace(now=self.wall))
+
+    def wall(self):
+        return timezone.now() + timedelta(seconds=self.passed)
+
+
+def _lease_left_before_each_call(monkeypatch, step: float = 0.0) -> tuple[list, list]:
+    """Seconds the lease has left before each API call and the renewals, with the clock moving
+    `step` seconds per call."""
+    clock, left, renewed = Clock(monkeypatch), [], []
+    keep, renew = leases.Holding.keep, leases.Holding.renew
+
+    def spy_keep(holding, seconds):
+        keep(holding, seconds)
+        expires = Lease.objects.get(name=holding.name).expires_at
+        left.append((expires - clock.wall()).total_seconds())
+        clock.passed += step
+
+    def spy_renew(holding):
+        renewed.append(clock.passed)
+        renew(holding)
+
+    monkeypatch.setattr(leases.Holding, "keep", spy_keep)
+    monkeypatch.setattr(leases.Holding, "renew", spy_renew)
+    return left, renewed
+
+
 @pytest.mark.django_db
-def test_the_poll_lease_is_renewed_before_each_call_for_the_worst_call(
+def test_a_quick_cycle_keeps_its_lease_without_renewing_it_per_page(
     api, contabo, three_pages, monkeypatch
 ):
-    renewed = []
-    original = leases.Holding.renew
-
-    def spy(holding):
-        original(holding)
-        left = Lease.objects.get(name=holding.name).expires_at - timezone.now()
-        renewed.append(left.total_seconds())
-
-    monkeypatch.setattr(leases.Holding, "renew", spy)
+    left, renewed = _lease_left_before_each_call(monkeypatch)
     contabo.reset_calls()
     result = polling.poll(api, settings_account())
-    assert result.api_calls == 3 == sum(contabo.calls().values())
-    assert len(renewed) == 3
-    assert min(renewed) > api.worst_call_seconds
+    assert result.api_calls == 3 == sum(contabo.calls().values()) == len(left)
+    assert min(left) > api.worst_call_seconds
+    assert renewed == []
+
+
+@pytest.mark.django_db
+def test_a_slow_cycle_renews_its_lease_before_any_call_it_might_not_outlast(
+    api, contabo, three_pages, monkeypatch
+):
+    """Each call takes 20 s by the clock: 20 s after taking it, the lease has no longer the
+    worst call plus half the margin left, so it is renewed before the second and third calls."""
+    left, renewed = _lease_left_before_each_call(monkeypatch, step=20)
+    result = polling.poll(api, settings_account())
+    assert result.api_calls == 3 == len(left)
+    assert min(left) > api.worst_call_seconds
+    assert len(renewed) == 2
 
 
 @pytest.mark.django_db
 def test_a_cycle_whose_lease_was_taken_stops_and_says_skipped(
     api, contabo, three_pages, monkeypatch
 ):
-    original = leases.Holding.renew
+    clock = Clock(monkeypatch)
+    original = leases.Holding.keep
     calls = []
 
-    def taken_after_the_first_page(holding):
+    def taken_after_the_first_page(holding, seconds):
         calls.append(1)
-        if len(calls) == 2:  # expired meanwhile (a stalled worker), another cycle took it
-            Lease.objects.filter(name=holding.name).update(expires_at=timezone.now())
+        if len(calls) == 2:  # a stalled worker: the lease ran out and another cycle took it
+            clock.passed += holding.ttl
             leases.acquire(holding.name, "other-worker", ttl=60)
-        original(holding)
+        original(holding, seconds)
 
-    monkeypatch.setattr(leases.Holding, "renew", taken_after_the_first_page)
+    monkeypatch.setattr(leases.Holding, "keep", taken_after_the_first_page)
     contabo.reset_calls()
     assert polling.poll(api, settings_account()).skipped
     assert sum(contabo.calls().values()) == 1
@@ -135,13 +178,13 @@ def test_a_poll_past_its_limit_stops_between_calls_on_any_pool(
     from images import tasks
 
     settings.TASK_SOFT_TIME_LIMIT_SECONDS = 0.5
-    original = leases.Holding.renew
+    original = leases.Holding.keep
 
-    def slow_page(holding):  # each page takes longer than the whole limit
-        original(holding)
+    def slow_page(holding, seconds):  # each page takes longer than the whole limit
+        original(holding, seconds)
         contabo.set_faults(latency_ms=600)
 
-    monkeypatch.setattr(leases.Holding, "renew", slow_page)
+    monkeypatch.setattr(leases.Holding, "keep", slow_page)
     contabo.reset_calls()
     account = settings_account()
     with pytest.raises(polling.CycleTimeLimit):
