@@ -128,6 +128,9 @@ class Deleted:
     request_id: str = field(default="", compare=False)
 
 
+_MISSING = object()
+
+
 class _Fields:
     """Tolerant typed access to one JSON object; what cannot be read is a ProtocolError."""
 
@@ -143,14 +146,18 @@ class _Fields:
 
     def raw(self, key: str) -> Any:
         """The value, or None when missing or null (noted either way)."""
-        if key not in self.obj:
+        value = self.obj.get(key, _MISSING)
+        if value is None:
+            self.quirks.append(f"null:{key}")
+        elif value is _MISSING:
             self.quirks.append(f"missing:{key}")
             return None
-        if self.obj[key] is None:
-            self.quirks.append(f"null:{key}")
-        return self.obj[key]
+        return value
 
     def text(self, key: str) -> str:
+        value = self.obj.get(key)
+        if type(value) is str:  # the usual case, checked first: most fields of every item
+            return value
         value = self.raw(key)
         if value is None:
             return ""
