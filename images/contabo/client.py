@@ -176,16 +176,17 @@ class ContaboClient:
         """Every page matching ``filters`` (see list_images) from page ``start``, fetched lazily.
 
         It ends on the last page by the API's totals, or without totals on a short page, or
-        when a page brings no image not seen before (an API that ignores ``page``).
+        when a page repeats the one before (an API that ignores ``page``); only that page's ids
+        are held, whatever the number of pages.
         """
-        page, seen = start, set()
+        page, previous = start, set()
         while True:
             result = self.list_images(page=page, size=size, **filters)
             yield result
             ids = {image.image_id for image in result.images}
-            if result.is_last(size) or (page > start and ids and ids <= seen):
+            if result.is_last(size) or (ids and ids <= previous):
                 return
-            seen |= ids
+            previous = ids
             page += 1
 
     def iter_images(self, *, size: int = 100, **filters: Any) -> Iterator[Image]:

@@ -5,12 +5,11 @@ capped, an order that moved between pages, an item it could not send): it only m
 a suspect, and this module asks the API about each suspect by id.
 """
 
-import itertools
-
 from django.utils import timezone
 
 from images.contabo import ContaboClient, NotFound, ProtocolError
 from images.models import Account, Image, Status
+from images.services.listed import ListedIds
 
 SETTLED = (Status.DOWNLOADED, Status.FAILED)
 #: Suspects asked about per sync; any others wait for the next sync (a list that suddenly
@@ -18,16 +17,15 @@ SETTLED = (Status.DOWNLOADED, Status.FAILED)
 MAX_CHECKS = 50
 
 
-def unlisted(account: Account, listed: set[str]) -> list[int]:
-    """Settled images of the account whose remote id a full list did not show (one streamed
-    query; nothing is written to find them)."""
-    rows = (
-        Image.objects.filter(account=account, status__in=SETTLED, remote_id__isnull=False)
-        .order_by("seen_at", "pk")
-        .values_list("pk", "remote_id")
+def unlisted(account: Account, listed: ListedIds) -> list[int]:
+    """Settled images of the account whose remote id a full list did not show, oldest seen
+    first (one query against the ids the sync kept in the database; nothing is written)."""
+    rows = Image.objects.filter(account=account, status__in=SETTLED, remote_id__isnull=False)
+    return list(
+        listed.exclude_from(rows)
+        .order_by("seen_at", "pk")[:MAX_CHECKS]
+        .values_list("pk", flat=True)
     )
-    missing = (pk for pk, remote_id in rows.iterator(chunk_size=5000) if remote_id not in listed)
-    return list(itertools.islice(missing, MAX_CHECKS))
 
 
 def confirm(client: ContaboClient, pks: list[int], trace_id: str = "gone-check") -> int:

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from images.contabo import ContaboClient, ContaboError, ImagePage
 from images.models import Account, Image, QuotaSnapshot, Status, SyncRun
-from images.services import gone, heartbeat, listing, unreadable
+from images.services import gone, heartbeat, listed, listing, unreadable
 from images.services.mapping import local_status, remote_fields, user_fields
 
 UPDATABLE = (Status.DOWNLOADED, Status.FAILED, Status.GONE)
@@ -41,24 +41,19 @@ def sync_images(client: ContaboClient, account: Account, page_size: int | None =
     Pages of SYNC_PAGE_SIZE (or the smaller size the account's API was seen to cap at) are asked;
     after the first tells the total, the rest are fetched SYNC_CONCURRENCY at a time and written
     in order as they come. Only rows whose values changed are written; the images the list did
-    not show are found from the ids it did (`gone.unlisted`), not by stamping every row seen.
+    not show are found from the ids it did, kept in the database for the run (`listed`), not
+    by stamping every row seen.
     """
     run = SyncRun.objects.create(account=account, started_at=timezone.now())
     trace_id = f"sync-{run.pk}"
     try:
-        batch, skipped, seen = [], {}, set()
-        size = listing.page_size(account, page_size or settings.SYNC_PAGE_SIZE)
-        for remote in _each_remote(client, account, size, trace_id, skipped, seen):
-            batch.append(remote)
-            if len(batch) == size:
-                _apply_page(run, batch)
-                batch = []
-        _apply_page(run, batch)
-        skipped = list(skipped.values())
-        unreadable_ids = [s.image_id for s in skipped if s.image_id]
-        _listed_unreadable(account, unreadable_ids, run.started_at)
-        seen.update(unreadable_ids)
-        run.gone = gone.confirm(client, gone.unlisted(account, seen), trace_id)
+        with listed.listed_ids() as seen:
+            skipped = _walk(client, account, run, page_size or settings.SYNC_PAGE_SIZE, seen)
+            unreadable_ids = [s.image_id for s in skipped if s.image_id]
+            _listed_unreadable(account, unreadable_ids, run.started_at)
+            seen.add(unreadable_ids)
+            suspects = gone.unlisted(account, seen)
+        run.gone = gone.confirm(client, suspects, trace_id)
         note = unreadable.report(account.pk, "sync", skipped)
     except (ContaboError, DatabaseError) as exc:
         run.error = describe(exc)
@@ -71,26 +66,40 @@ def sync_images(client: ContaboClient, account: Account, page_size: int | None =
     return run
 
 
+def _walk(client, account: Account, run: SyncRun, wanted: int, seen: listed.ListedIds) -> list:
+    """Apply every listed image, `size` at a time as the pages come; the unreadable items."""
+    batch, skipped = [], {}
+    size = listing.page_size(account, wanted)
+    for remote in _each_remote(client, account, size, f"sync-{run.pk}", skipped, seen):
+        batch.append(remote)
+        if len(batch) == size:
+            _apply_page(run, batch)
+            batch = []
+    _apply_page(run, batch)
+    return list(skipped.values())
+
+
 def _each_remote(
-    client, account, size: int, trace_id: str, skipped: dict, seen: set[str]
+    client, account, size: int, trace_id: str, skipped: dict, seen: listed.ListedIds
 ) -> Iterator:
     """Every image the API lists, once, even when its order moves between pages: a pass that
     ends with fewer distinct images than the API's `totalElements` walks the list again in pages
     as big as the API allows (up to CATCH_UP_PAGE), at most MAX_PASSES times, and stops early
     when a pass brings nothing new. Unreadable items go into `skipped`, by id; the ids listed
-    into `seen`."""
+    into `seen` (in the database, a page at a time)."""
     for _ in range(MAX_PASSES):
-        expected, before = None, len(seen)
+        expected, before = None, seen.count
         for page in _pages(client, size, trace_id):
             listing.learn(account, page, size)
             expected = page.total_elements if expected is None else expected
             for item in page.skipped:
                 skipped.setdefault(item.image_id or item.problem, item)
+            fresh = seen.add(remote.image_id for remote in page.images)
             for remote in page.images:
-                if remote.image_id not in seen:
-                    seen.add(remote.image_id)
+                if remote.image_id in fresh:
+                    fresh.discard(remote.image_id)
                     yield remote
-        if expected is None or len(seen) + len(skipped) >= expected or len(seen) == before:
+        if expected is None or seen.count + len(skipped) >= expected or seen.count == before:
             return
         size = listing.page_size(account, min(max(size, expected), CATCH_UP_PAGE))
 

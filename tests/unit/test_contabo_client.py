@@ -263,6 +263,15 @@ def test_iter_images_walks_pages_lazily_and_stops_at_total_pages(rsps, client):
     assert [query(c)["page"] for c in api_calls(rsps)] == [["1"], ["2"], ["3"]]
 
 
+def test_iter_pages_without_totals_stops_when_a_page_repeats_the_one_before(rsps, client):
+    body = list_body(count=2, size=2)
+    del body["_pagination"]["totalPages"], body["_pagination"]["totalElements"]
+    rsps.get(IMAGES, json=body)  # every page number answers page 1: an API ignoring `page`
+    pages = list(client.iter_pages(size=2))
+    assert len(pages) == 2
+    assert [query(c)["page"] for c in api_calls(rsps)] == [["1"], ["2"]]
+
+
 def test_iter_images_passes_filters_and_stops_on_empty_result(rsps, client):
     rsps.get(IMAGES, json=list_body(count=0, total_pages=0))
     assert list(client.iter_images(name="x", standard_image=False, trace_id="t")) == []
