@@ -20,13 +20,13 @@ from typing import Any
 from .errors import ProtocolError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tag:
     tag_id: int
     tag_name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
     """An image as listed or fetched; ``request_id`` is the call that returned it."""
 
@@ -51,7 +51,7 @@ class Image:
     quirks: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """A list item that could not be read: its id when it had one, and why."""
 
@@ -59,7 +59,7 @@ class Skipped:
     problem: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImagePage:
     """One list page. ``total_pages``/``total_elements`` are None when the API left them out;
     ``size`` is the page size the API says it used (the effective one when it caps)."""

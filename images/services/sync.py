@@ -133,23 +133,31 @@ def _pages(client: ContaboClient, size: int, trace_id: str) -> Iterator[ImagePag
 
 
 def _apply_page(run: SyncRun, remotes: list) -> None:
+    """Write one page: new images created, settled rows whose values changed updated.
+
+    Rows are read as plain tuples of the columns compared (`_read_fields`), not as model
+    instances; only the changed ones become instances, for the bulk UPDATE."""
     if not remotes:
         return
     now = run.started_at
     by_id = {r.image_id: r for r in remotes}
+    columns = _read_fields(remotes[0])
     mine = Image.objects.filter(account_id=run.account_id)
     with transaction.atomic():
-        existing = {i.remote_id: i for i in mine.filter(remote_id__in=by_id)}
-        orphans = _orphans(mine, [r for i, r in by_id.items() if i not in existing])
+        rows = mine.filter(remote_id__in=by_id).values_list("pk", *columns)
+        existing = {row[1]: row for row in rows}  # columns[0] is remote_id
+        orphans = _orphans(mine, columns, [r for i, r in by_id.items() if i not in existing])
         changed, new = [], []
         for remote_id, remote in by_id.items():
-            image = existing.get(remote_id) or orphans.pop((remote.name, remote.url), None)
-            if image is None:
+            row = existing.get(remote_id) or orphans.pop((remote.name, remote.url), None)
+            if row is None:
                 new.append(_new_image(run.account_id, remote, now))
-            elif not _settled(image):
+                continue
+            values = dict(zip(columns, row[1:], strict=True))
+            if not _settled(values):
                 continue  # the poll cycle or a user's request owns it: not even seen_at
-            elif _refresh(image, remote, now):
-                changed.append(image)
+            if _refresh(values, remote, now):
+                changed.append(Image(pk=row[0], account_id=run.account_id, **values))
         Image.objects.bulk_create(new)
         if changed:
             Image.objects.bulk_update(changed, _update_fields(remotes[0]))
@@ -157,8 +165,9 @@ def _apply_page(run: SyncRun, remotes: list) -> None:
     run.updated += len(changed)
 
 
-def _orphans(mine, remotes: list) -> dict:
-    """Local uploads whose create call timed out although Contabo accepted them, by (name, url)."""
+def _orphans(mine, columns: list[str], remotes: list) -> dict:
+    """Local uploads whose create call timed out although Contabo accepted them, by (name, url);
+    the oldest when several match."""
     custom = [r for r in remotes if not r.standard_image]
     if not custom:
         return {}
@@ -167,7 +176,8 @@ def _orphans(mine, remotes: list) -> dict:
         url__in={r.url for r in custom},
         status__in=(Status.SUBMITTING, Status.FAILED),
     ).order_by("-created_at")
-    return {(i.name, i.url): i for i in rows}
+    name, url = columns.index("name") + 1, columns.index("url") + 1
+    return {(row[name], row[url]): row for row in rows.values_list("pk", *columns)}
 
 
 def _new_image(account_id: int, remote, now) -> Image:
@@ -182,12 +192,12 @@ def _new_image(account_id: int, remote, now) -> Image:
     )
 
 
-def _settled(image: Image) -> bool:
+def _settled(values: dict) -> bool:
     """A row sync may write: settled, or an upload whose create call timed out (an orphan).
     Rows in flight, deleting or being renamed belong to the poll cycle and the user's tasks;
     writing them too (even only seen_at) took their locks in another order than the poll cycle
     and deadlocked it on PostgreSQL."""
-    return image.remote_id is None or image.status in UPDATABLE
+    return values["remote_id"] is None or values["status"] in UPDATABLE
 
 
 def describe(exc: Exception) -> str:
@@ -197,19 +207,23 @@ def describe(exc: Exception) -> str:
     return str(exc)
 
 
-def _refresh(image: Image, remote, now) -> bool:
-    """Copy the remote state onto a settled row; False when nothing changed."""
+def _refresh(values: dict, remote, now) -> bool:
+    """Copy the remote state onto a settled row's `values`; False when nothing changed."""
     status = local_status(remote.status, standard=remote.standard_image)
     wanted = {"remote_id": remote.image_id, "status": status}
     wanted.update(remote_fields(remote))
-    if image.pending_name is None and (image.renamed_at is None or image.renamed_at < now):
+    renamed_at = values["renamed_at"]
+    if values["pending_name"] is None and (renamed_at is None or renamed_at < now):
         wanted.update(user_fields(remote))
-    if all(getattr(image, f) == v for f, v in wanted.items()):
+    if all(values[f] == v for f, v in wanted.items()):
         return False
-    for field, value in wanted.items():
-        setattr(image, field, value)
-    image.seen_at = now
+    values.update(wanted, seen_at=now)
     return True
+
+
+def _read_fields(remote) -> list[str]:
+    """The columns `_settled` and `_refresh` read, `remote_id` first."""
+    return [*_update_fields(remote), "pending_name", "renamed_at"]
 
 
 def _update_fields(remote) -> list[str]:
