@@ -144,7 +144,11 @@ class ContaboClient:
 
     # -- operations ----------------------------------------------------------------
 
-    def list_images(
+    def list_images(self, *, page: int = 1, size: int = 100, **filters: Any) -> ImagePage:
+        """One page of images (retrieveImageList); see fetch_image_page for the filters."""
+        return self.fetch_image_page(page=page, size=size, **filters)()
+
+    def fetch_image_page(
         self,
         *,
         page: int = 1,
@@ -154,8 +158,12 @@ class ContaboClient:
         standard_image: bool | None = None,
         search: str | None = None,
         trace_id: str | None = None,
-    ) -> ImagePage:
-        """One page of images (retrieveImageList); ``order_by`` items are ``field:asc|desc``."""
+    ) -> Callable[[], ImagePage]:
+        """Call retrieveImageList now; the returned function reads the answer into a page.
+
+        Lets a caller fetch pages on several threads but parse them one at a time where it
+        uses them: a parsed page is several times the size of its body, and parsing holds the
+        GIL anyway. ``order_by`` items are ``field:asc|desc``."""
         params: list[tuple[str, str | int]] = [("page", page), ("size", size)]
         if isinstance(order_by, str):
             order_by = [order_by]
@@ -169,8 +177,12 @@ class ContaboClient:
         resp, request_id = self._call(
             "list_images", "GET", IMAGES_PATH, params=params, trace_id=trace_id
         )
-        body = self._json(resp, request_id)
-        return parse_image_page(body, resp.status_code, request_id, page=page, size=size)
+
+        def parse() -> ImagePage:
+            body = self._json(resp, request_id)
+            return parse_image_page(body, resp.status_code, request_id, page=page, size=size)
+
+        return parse
 
     def iter_pages(self, *, size: int = 100, start: int = 1, **filters: Any) -> Iterator[ImagePage]:
         """Every page matching ``filters`` (see list_images) from page ``start``, fetched lazily.

@@ -16,7 +16,7 @@ did not show is marked gone only when a direct GET answers 404 (images.services.
 
 import itertools
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -99,37 +99,45 @@ def _each_remote(
                 if remote.image_id in fresh:
                     fresh.discard(remote.image_id)
                     yield remote
+            del page  # not held while the next one is fetched and parsed
         if expected is None or seen.count + len(skipped) >= expected or seen.count == before:
             return
         size = listing.page_size(account, min(max(size, expected), CATCH_UP_PAGE))
 
 
 def _pages(client: ContaboClient, size: int, trace_id: str) -> Iterator[ImagePage]:
-    """Every list page in order: the first, then the rest SYNC_CONCURRENCY at a time once the
-    first told the total (at most that many pages are held at once). An API without totals is
-    read one page after another."""
+    """Every list page in order: the first, then the rest (`_rest`) once the first told the
+    total. An API without totals is read one page after another."""
     first = client.list_images(page=1, size=size, trace_id=trace_id)
-    yield first
     if first.is_last(size):
-        return
-    size = min(size, first.size or size)  # the totals count pages of the size it answered
-    if first.total_pages is None:
-        yield from client.iter_pages(size=size, start=2, trace_id=trace_id)
-        return
-    numbers = iter(range(2, first.total_pages + 1))
+        rest = iter(())
+    elif first.total_pages is None:
+        rest = client.iter_pages(size=min(size, first.size or size), start=2, trace_id=trace_id)
+    else:
+        rest = _rest(client, min(size, first.size or size), first.total_pages, trace_id)
+    yield first
+    del first  # not held while the rest are read
+    yield from rest
+
+
+def _rest(client: ContaboClient, size: int, total_pages: int, trace_id: str) -> Iterator:
+    """Pages 2 to `total_pages` (of the size the first page answered, which the totals count),
+    fetched SYNC_CONCURRENCY at a time on threads and parsed here one at a time as they are
+    used: at most that many page bodies and one parsed page are held at once."""
+    numbers = iter(range(2, total_pages + 1))
     workers = max(1, settings.SYNC_CONCURRENCY)
 
-    def fetch(number: int) -> ImagePage:
-        return client.list_images(page=number, size=size, trace_id=trace_id)
+    def fetch(number: int) -> Callable[[], ImagePage]:
+        return client.fetch_image_page(page=number, size=size, trace_id=trace_id)
 
     with ThreadPoolExecutor(workers, thread_name_prefix="sync-page") as pool:
         pending = deque(pool.submit(fetch, n) for n in itertools.islice(numbers, workers))
         while pending:
-            page = pending.popleft().result()
+            parse = pending.popleft().result()
             following = next(numbers, None)
             if following is not None:
                 pending.append(pool.submit(fetch, following))
-            yield page
+            yield parse()
 
 
 def _apply_page(run: SyncRun, remotes: list) -> None:
