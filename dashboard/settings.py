@@ -173,6 +173,14 @@ CACHES["rows"] = {
     "TIMEOUT": 3600,
     "OPTIONS": {"MAX_ENTRIES": 5000},
 }
+# Estimated counts of big lists (past the exact-count cap), per process, a minute each: the list
+# says "about" this many (see images/pagination.py).
+CACHES["counts"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "counts",
+    "TIMEOUT": 60,
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")

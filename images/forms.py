@@ -12,6 +12,7 @@ from images.validators import (
     validate_image_url,
     validate_name,
 )
+from images.widgets import QuickSelect, QuickTextInput
 
 URL_MAX_LENGTH = 2048
 NAME_MAX_LENGTH = 255
@@ -125,17 +126,22 @@ SORT_CHOICES = [(key, key) for name in SORTS for key in (name, f"-{name}")]
 class ImageFilterForm(forms.Form):
     """The list's search, filters and sort, read from the query string."""
 
-    q = forms.CharField(label="Search", required=False, max_length=100, strip=True)
-    status = forms.ChoiceField(label="Status", choices=STATUS_FILTERS, required=False)
-    os = forms.ChoiceField(label="OS type", choices=OS_FILTERS, required=False)
-    kind = forms.ChoiceField(label="Kind", choices=KIND_FILTERS, required=False)
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        strip=True,
+        widget=QuickTextInput(attrs={"placeholder": "Name or OS", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(
+        label="Status", choices=STATUS_FILTERS, required=False, widget=QuickSelect
+    )
+    os = forms.ChoiceField(label="OS type", choices=OS_FILTERS, required=False, widget=QuickSelect)
+    kind = forms.ChoiceField(label="Kind", choices=KIND_FILTERS, required=False, widget=QuickSelect)
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, widget=forms.HiddenInput)
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data or {}, **kwargs)
-        self.fields["q"].widget.attrs.update(
-            {"placeholder": "Name or OS", "type": "search", "autocomplete": "off"}
-        )
 
     def criteria(self) -> dict:
         """Valid values only: an invalid filter falls back to its default rather than a 400."""

@@ -7,16 +7,25 @@ PostgreSQL: Django's `icontains`, which trigram GIN indexes on the same UPPER() 
 three characters or more is an index lookup instead of a LIKE over every row (173 ms p95 at
 100k images). Shorter searches keep the LIKE: a trigram index cannot answer them.
 
+A broad search on SQLite (BROAD hits or more, e.g. "debian": 1 in 6 rows) reads the list's own
+index in its order with the LIKE instead, and stops at a page: looking 16,667 hits up by rowid,
+then sorting and counting them, cost 14 ms per statement at 100k images, the ordered scan
+0.1 ms. One capped FTS count (0.1 ms) tells the two apart. The hits counted are every account's
+and status's, so a term broad elsewhere but rare in the page's list still takes the scan. (The
+LIKE folds the case of ASCII letters only; FTS5 of others too.)
+
 SQLite drops a table's triggers when Django rebuilds the table (an AlterField does), so
 `ensure_sqlite_index` runs after every `migrate` and reinstalls and rebuilds what is missing.
 """
 
+from django.db import connections
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 TABLE = "image_search"
 TRIGGERS = ("image_search_insert", "image_search_delete", "image_search_update")
 MIN_INDEXED_LENGTH = 3  # a trigram index answers substrings of 3 characters or more
+BROAD = 1_000  # FTS hits from which a SQLite search scans the list's index instead
 
 INSTALL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS image_search USING fts5("
@@ -44,13 +53,22 @@ UNINSTALL = (
     "DROP TABLE IF EXISTS image_search",
 )
 HITS = "SELECT rowid FROM image_search WHERE image_search MATCH %s"
+HITS_UP_TO = (
+    "SELECT count(*) FROM (SELECT rowid FROM image_search WHERE image_search MATCH %s LIMIT %s)"
+)
 
 
-def matches(q: str, vendor: str) -> Q:
-    """Images whose name or OS type contains `q`, ignoring case."""
-    if vendor == "sqlite" and len(q) >= MIN_INDEXED_LENGTH:
+def matches(q: str, using: str = "default") -> Q:
+    """Images whose name or OS type contains `q`, ignoring case, as the database `using` reads
+    them fastest."""
+    connection = connections[using]
+    if connection.vendor == "sqlite" and len(q) >= MIN_INDEXED_LENGTH:
         phrase = '"' + q.replace('"', '""') + '"'  # one FTS5 string: a substring, not a query
-        return Q(pk__in=RawSQL(HITS, (phrase,)))  # noqa: S611 - q is a parameter
+        with connection.cursor() as cursor:
+            cursor.execute(HITS_UP_TO, (phrase, BROAD))
+            broad = cursor.fetchone()[0] >= BROAD
+        if not broad:
+            return Q(pk__in=RawSQL(HITS, (phrase,)))  # noqa: S611 - q is a parameter
     return Q(name__icontains=q) | Q(os_type__icontains=q)
 
 

@@ -42,16 +42,17 @@ ROW_TEMPLATE = "images/partials/row.html"
 
 
 @register.simple_tag
-def image_row(image, can_manage: bool = False) -> str:
-    """The list row of `image` (row.html). A row with no progress bar shows only its own columns
-    (selectors.shown), so its HTML is kept per content in the per-process "rows" cache: rendering 25
-    row templates was most of a list request's time, and most rows never change."""
-    context = {"image": image, "can_manage": bool(can_manage)}  # managers get a checkbox
-    if image.progress is not None:
-        return render_to_string(ROW_TEMPLATE, context)
+def image_row(image, can_manage: bool = False, oob: bool = False) -> str:
+    """The list row of `image` (row.html), kept per content in the per-process "rows" cache: a
+    row shows only its own columns (selectors.shown) and its progress bar (`image.progress`, the
+    values attach_progress computed), so equal keys render alike. Rendering 25 row templates was
+    most of a list request's time; a row in flight renders again when its bytes, rate or ETA
+    change, a settled row practically never."""
     what = (
         shown(image),
+        repr(image.progress),
         bool(can_manage),
+        bool(oob),
         timezone.get_current_timezone_name(),
         translation.get_language(),
     )
@@ -59,8 +60,9 @@ def image_row(image, can_manage: bool = False) -> str:
     rows = caches["rows"]
     html = rows.get(key)
     if html is None:
-        html = render_to_string(ROW_TEMPLATE, context)
-        rows.set(key, str(html))
+        context = {"image": image, "can_manage": bool(can_manage), "oob": bool(oob)}
+        html = str(render_to_string(ROW_TEMPLATE, context))
+        rows.set(key, html)
     return mark_safe(html)  # noqa: S308 - the output of our own autoescaping template
 
 

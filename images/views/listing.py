@@ -36,7 +36,6 @@ def image_list(request):
     page = selectors.paginate(
         images,
         request.GET.get("page"),
-        exact_count_up_to=selectors.exact_count_cap(criteria["q"]),
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )

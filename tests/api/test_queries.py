@@ -12,6 +12,9 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("api:images")
 # token (with its user), accounts and role, the page, the progress samples of its rows.
 MAX_QUERIES = 4
+# A search of 3 characters or more on SQLite first counts its hits up to images.search.BROAD,
+# to choose between its FTS index and the list's own order.
+SEARCH_PROBE = 1 if connection.vendor == "sqlite" else 0
 
 
 def queries(client, url: str) -> int:
@@ -35,5 +38,5 @@ def test_list_queries_do_not_grow_with_page_size_or_total(
     next_url = api_manager.get(f"{LIST}?page_size=100").json()["next"]
     with django_assert_max_num_queries(MAX_QUERIES):
         assert api_manager.get(next_url).status_code == 200
-    with django_assert_max_num_queries(MAX_QUERIES):
+    with django_assert_max_num_queries(MAX_QUERIES + SEARCH_PROBE):
         api_manager.get(f"{LIST}?page_size=100&q=image&sort=name&status=downloading")

@@ -5,9 +5,13 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from images import selectors
 from images.models import Heartbeat, Image, OsType, ProgressSample, Status
 from images.services.accounts import settings_account
 from testkit.factories import make_downloading, make_image
@@ -214,3 +218,33 @@ def test_a_row_kept_rendered_follows_what_it_shows(viewer_client):
     assert "after-rename" in html
     assert "before-rename" not in html
     assert "HTTP 409 conflict" in html
+
+
+@pytest.fixture
+def estimates():
+    """The per-process estimates of big counts, empty before and after the test."""
+    caches["counts"].clear()
+    yield
+    caches["counts"].clear()
+
+
+def test_past_the_exact_count_cap_the_list_says_about(viewer_client, monkeypatch, estimates):
+    monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 3)
+    for i in range(3):
+        make_image(name=f"few-{i}")
+    html = viewer_client.get(LIST).content.decode()
+    assert "3 images" in html and "About" not in html  # up to the cap: exact
+    for i in range(2):
+        make_image(name=f"more-{i}")
+    response = viewer_client.get(LIST)
+    count = response.context["page"].paginator.count
+    assert count >= 4  # SQLite: an exact count; PostgreSQL: the planner's, at least the capped
+    assert f"About {count} images" in response.content.decode()
+    if connection.vendor == "sqlite":
+        assert count == 5
+    # Kept for a minute: the next request reads no count at all, and still says "about".
+    make_image(name="one-more")
+    with CaptureQueriesContext(connection) as queries:
+        again = viewer_client.get(LIST)
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert f"About {count} images" in again.content.decode()

@@ -4,6 +4,7 @@ triggers), with the same answers as a plain `icontains`."""
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from images import search
@@ -64,3 +65,23 @@ def test_post_migrate_puts_back_triggers_a_table_rebuild_dropped(viewer_client):
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
     assert (search.TABLE in tables) == (connection.vendor == "sqlite")
+
+
+def test_a_broad_search_reads_the_list_in_order_with_the_same_answers(viewer_client, monkeypatch):
+    """Past search.BROAD hits a SQLite search scans the list's index (a LIKE) and stops at a
+    page, instead of looking every hit up; it finds the same rows."""
+    monkeypatch.setattr(search, "BROAD", 3)
+    for i in range(4):
+        make_image(name=f"broad-{i}")
+    make_image(name="rare-one")
+    with CaptureQueriesContext(connection) as queries:
+        assert found(viewer_client, "broad") == plain("broad")
+    rows = [q["sql"] for q in queries.captured_queries if "images_image" in q["sql"]]
+    uses_fts = [sql for sql in rows if "MATCH" in sql]
+    assert not uses_fts  # on PostgreSQL always the trigram-indexed LIKE
+    with CaptureQueriesContext(connection) as queries:
+        assert found(viewer_client, "rare") == ["rare-one"]
+    uses_fts = [
+        q for q in queries.captured_queries if "images_image" in q["sql"] and "MATCH" in q["sql"]
+    ]
+    assert bool(uses_fts) == (connection.vendor == "sqlite")
