@@ -165,14 +165,6 @@ else:
         }
     }
 
-# Rendered list rows of images not in flight, per process, keyed by what they show (see
-# image_row in images/templatetags/dashboard.py); a restart (a deploy) starts it empty.
-CACHES["rows"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "rows",
-    "TIMEOUT": 3600,
-    "OPTIONS": {"MAX_ENTRIES": 5000},
-}
 # Estimated counts of big lists (past the exact-count cap), per process, a minute each: the list
 # says "about" this many (see images/pagination.py).
 CACHES["counts"] = {

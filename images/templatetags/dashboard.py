@@ -1,15 +1,13 @@
 """Presentation helpers: human sizes, durations, status badges, sortable headers, SVG charts."""
 
-import hashlib
-
 from django import template
-from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
+from images.lru import LRU
 from images.models import Status
 from images.redaction import without_credentials
 from images.selectors import shown
@@ -39,31 +37,32 @@ BADGE_ICONS = {
 
 
 ROW_TEMPLATE = "images/partials/row.html"
+ROWS = LRU(5000)  # rendered rows of this process, by what they show (a restart empties it)
 
 
 @register.simple_tag
-def image_row(image, can_manage: bool = False, oob: bool = False) -> str:
-    """The list row of `image` (row.html), kept per content in the per-process "rows" cache: a
-    row shows only its own columns (selectors.shown) and its progress bar (`image.progress`, the
+def image_rows(images, can_manage: bool = False, oob: bool = False) -> str:
+    """The list rows of `images` (row.html each), kept per content in this process (ROWS): a row
+    shows only its own columns (selectors.shown) and its progress bar (`image.progress`, the
     values attach_progress computed), so equal keys render alike. Rendering 25 row templates was
     most of a list request's time; a row in flight renders again when its bytes, rate or ETA
     change, a settled row practically never."""
-    what = (
-        shown(image),
-        repr(image.progress),
+    where = (
         bool(can_manage),
         bool(oob),
         timezone.get_current_timezone_name(),
         translation.get_language(),
     )
-    key = "row:" + hashlib.blake2b(repr(what).encode(), digest_size=16).hexdigest()
-    rows = caches["rows"]
-    html = rows.get(key)
-    if html is None:
-        context = {"image": image, "can_manage": bool(can_manage), "oob": bool(oob)}
-        html = str(render_to_string(ROW_TEMPLATE, context))
-        rows.set(key, html)
-    return mark_safe(html)  # noqa: S308 - the output of our own autoescaping template
+    html = []
+    for image in images:
+        key = (shown(image), repr(image.progress), where)
+        row = ROWS.get(key)
+        if row is None:
+            context = {"image": image, "can_manage": where[0], "oob": where[1]}
+            row = str(render_to_string(ROW_TEMPLATE, context))
+            ROWS.set(key, row)
+        html.append(row)
+    return mark_safe("".join(html))  # noqa: S308 - the output of our own autoescaping template
 
 
 @register.filter
@@ -141,9 +140,18 @@ def status_badge(image) -> str:
     )
 
 
-@register.inclusion_tag("images/partials/sort_header.html", takes_context=True)
-def sort_header(context, key: str, label: str, css: str = "") -> dict:
-    """A column header linking to its sort; a second click reverses the order."""
+SORT_ARROWS = {"ascending": "▲", "descending": "▼", None: "↕"}
+SORT_HEADER = (
+    '<th scope="col"{}{}>\n  <a href="?{}" class="sort-link">{}'
+    '<span class="sort-link__arrow" aria-hidden="true">{}</span>'
+    '<span class="visually-hidden">{}</span></a>\n</th>'
+)
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label: str, css: str = "") -> str:
+    """A column header linking to its sort (the page's query with the new sort and no page or
+    cursor); a second click reverses the order. One format_html: four are on every list."""
     current = context["criteria"]["sort"]
     if current == key:
         direction, next_sort = "ascending", f"-{key}"
@@ -151,13 +159,20 @@ def sort_header(context, key: str, label: str, css: str = "") -> dict:
         direction, next_sort = "descending", key
     else:
         direction, next_sort = None, (f"-{key}" if key in ("size", "date") else key)
-    return {
-        "request": context["request"],
-        "label": label,
-        "direction": direction,
-        "next_sort": next_sort,
-        "css": css,
-    }
+    query = context["request"].GET.copy()
+    query["sort"] = next_sort
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    hint = f" (sorted {direction}, activate to reverse)" if direction else " (activate to sort)"
+    return format_html(
+        SORT_HEADER,
+        format_html(' class="{}"', css) if css else "",
+        format_html(' aria-sort="{}"', direction) if direction else "",
+        query.urlencode(),
+        label,
+        SORT_ARROWS[direction],
+        hint,
+    )
 
 
 @register.inclusion_tag("images/partials/usage_chart.html")
