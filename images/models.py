@@ -359,6 +359,11 @@ class Heartbeat(models.Model):
     started_at = models.DateTimeField(
         null=True, blank=True, help_text="When the last run began (the poll spaces its cycles)."
     )
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a run was sent that no worker took yet (polls: one at a time).",
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -100,8 +100,13 @@ def _image_client(image_id: int):
 @shared_task(ignore_result=True)
 def for_each_account(task: str, expires: float | None = None) -> int:
     """The beat's fan-out: `task(account_id)` for every account, each on its own (one account
-    slow or down never holds up another). The number sent."""
-    ids = list(Account.objects.values_list("pk", flat=True))
+    slow or down never holds up another). The number sent. A poll goes only to accounts with
+    no cycle running and no poll waiting in the queue (polling.accounts_to_poll): while the
+    poller lags, polls would only pile up and expire."""
+    if task == "poll_downloads":
+        ids = polling.accounts_to_poll(expires or settings.POLL_INTERVAL_SECONDS)
+    else:
+        ids = list(Account.objects.values_list("pk", flat=True))
     for pk in ids:
         send(task, pk, expires=expires)
     return len(ids)

@@ -3,17 +3,22 @@
 Named per account: `poll:<account id>` (Account.job_key).
 """
 
+from datetime import UTC, datetime
+
+from django.db.models import Q
 from django.utils import timezone
 
 from images.models import Heartbeat
 
 
 def ok(name: str, note: str | None = None) -> None:
-    """Record a success; `note` (when given) replaces what the last run skipped ("" = nothing)."""
+    """Record a success; `note` (when given) replaces what the last run skipped ("" = nothing).
+    One UPDATE when the row exists (every run but the first)."""
     defaults = {"ok_at": timezone.now()}
     if note is not None:
         defaults["note"] = note
-    Heartbeat.objects.update_or_create(name=name, defaults=defaults)
+    if not Heartbeat.objects.filter(name=name).update(**defaults):
+        Heartbeat.objects.update_or_create(name=name, defaults=defaults)
 
 
 def failed(name: str, exc: Exception | str) -> None:
@@ -24,14 +29,33 @@ def failed(name: str, exc: Exception | str) -> None:
     )
 
 
-def started(name: str) -> None:
-    Heartbeat.objects.update_or_create(name=name, defaults={"started_at": timezone.now()})
-
-
-def due(name: str, interval: float) -> bool:
-    """True unless a run of this job began in the current time slot: fixed `interval`-long
-    slots of the clock, so at most one run per slot however many beats tick."""
-    last = Heartbeat.objects.filter(name=name).values_list("started_at", flat=True).first()
-    if last is None:
+def begin(name: str, spacing: float | None = None) -> bool:
+    """Record that a run of this job begins now; with `spacing`, only if none began in the
+    current `spacing`-long slot of the clock (fixed slots, so at most one run per slot however
+    many beats tick). False when one already did. One conditional UPDATE when the row exists;
+    either way the run sent is taken off the queue."""
+    now = timezone.now()
+    rows = Heartbeat.objects.filter(name=name)
+    if spacing:
+        rows = rows.filter(Q(started_at__isnull=True) | Q(started_at__lt=slot_start(now, spacing)))
+    if rows.update(started_at=now, queued_at=None):
         return True
-    return int(timezone.now().timestamp() // interval) != int(last.timestamp() // interval)
+    _, created = Heartbeat.objects.get_or_create(name=name, defaults={"started_at": now})
+    if not created:
+        taken(name)
+    return created
+
+
+def queued(names: list[str]) -> None:
+    """The beat is sending these jobs a run (see `queued_at`)."""
+    Heartbeat.objects.filter(name__in=names).update(queued_at=timezone.now())
+
+
+def taken(name: str) -> None:
+    """A run sent to this job was taken off the queue (`begin` says so itself)."""
+    Heartbeat.objects.filter(name=name).update(queued_at=None)
+
+
+def slot_start(now: datetime, spacing: float) -> datetime:
+    """The beginning of the `spacing`-long slot of the clock that `now` falls in."""
+    return datetime.fromtimestamp(now.timestamp() // spacing * spacing, tz=UTC)

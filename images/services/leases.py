@@ -12,7 +12,8 @@ from images.models import Lease
 
 
 def acquire(name: str, owner: str, ttl: float) -> bool:
-    """Take the lease if it is free or expired; True when `owner` now holds it."""
+    """Take the lease if it is free or expired; True when `owner` now holds it. One UPDATE
+    once the lease's row exists (a release keeps the row, expired)."""
     now = timezone.now()
     expires = now + timedelta(seconds=ttl)
     taken = Lease.objects.filter(name=name, expires_at__lt=now).update(
@@ -29,7 +30,9 @@ def acquire(name: str, owner: str, ttl: float) -> bool:
 
 
 def release(name: str, owner: str) -> None:
-    Lease.objects.filter(name=name, owner=owner).delete()
+    """Free the lease if `owner` still holds it: expired now, so the next `acquire` is one
+    UPDATE."""
+    Lease.objects.filter(name=name, owner=owner).update(expires_at=timezone.now())
 
 
 class LeaseLost(Exception):

@@ -16,12 +16,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from images.contabo import ContaboClient, ContaboError, NotFound, ProtocolError
 from images.contabo.types import Skipped
-from images.models import Account, AuditEvent, Image, ProgressSample, Status
+from images.models import Account, AuditEvent, Heartbeat, Image, Lease, ProgressSample, Status
 from images.selectors import RATE_WINDOW_SECONDS
 from images.services import (
     audit,
@@ -62,6 +63,27 @@ def in_flight(account: Account):
     return Image.objects.filter(account=account, status=Status.DOWNLOADING, remote_id__isnull=False)
 
 
+def accounts_to_poll(pending_for: float) -> list[int]:
+    """Accounts to send a poll now, marked as sent: those with no cycle running (its lease held)
+    and no poll sent in the last `pending_for` seconds that no worker took yet. So each account
+    has at most one poll waiting in the queue: a lagging poller is not handed a backlog that
+    expires. One query and one UPDATE."""
+    now = timezone.now()
+    key = Concat(Value("poll:"), Cast("pk", CharField()))
+    running = Lease.objects.filter(name=OuterRef("poll_key"), expires_at__gt=now)
+    waiting = Heartbeat.objects.filter(
+        name=OuterRef("poll_key"), queued_at__gt=now - timedelta(seconds=pending_for)
+    )
+    due = dict(
+        Account.objects.annotate(poll_key=key)
+        .exclude(Exists(running))
+        .exclude(Exists(waiting))
+        .values_list("pk", "poll_key")
+    )
+    heartbeat.queued(list(due.values()))
+    return list(due)
+
+
 def poll(
     client: ContaboClient,
     account: Account,
@@ -76,10 +98,10 @@ def poll(
     deadline = None if time_limit is None else time.monotonic() + time_limit
     with leases.held(account.job_key("poll"), ttl) as lease:
         if not lease:
+            heartbeat.taken(account.job_key("poll"))
             return CycleResult(skipped=True)
-        if spacing and not heartbeat.due(account.job_key("poll"), spacing):
+        if not heartbeat.begin(account.job_key("poll"), spacing):
             return CycleResult(skipped=True)
-        heartbeat.started(account.job_key("poll"))
 
         def before_each_call() -> None:
             if deadline is not None and time.monotonic() > deadline:

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from images.models import AuditEvent, Image, ProgressSample, Status
-from images.services import leases, listing, polling, submit
+from images.contabo.django import get_client
+from images.models import AuditEvent, Heartbeat, Image, ProgressSample, Status
+from images.services import heartbeat, leases, listing, polling, submit
 from images.services.accounts import settings_account
-from testkit.factories import make_upload
+from testkit.factories import make_account, make_upload
 from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +217,32 @@ def test_the_cycle_after_one_that_wrote_changes_writes_nothing(api, contabo):
     with CaptureQueriesContext(connection) as queries:
         assert polling.poll(api, settings_account()).updated == 0
     assert [sql for sql in _writes(queries) if "images_image" in sql.split("WHERE")[0]] == []
+
+
+def test_a_second_cycle_in_the_same_slot_of_the_clock_is_skipped(api, contabo):
+    _synced_downloads(api, contabo, 1)
+    key = settings_account().job_key("poll")
+    assert heartbeat.begin(key, spacing=3600)
+    contabo.reset_calls()
+    assert polling.poll(api, settings_account(), spacing=3600).skipped
+    assert sum(contabo.calls().values()) == 0
+    earlier = heartbeat.slot_start(timezone.now(), 3600) - timedelta(seconds=1)
+    Heartbeat.objects.filter(name=key).update(started_at=earlier)  # the slot before
+    assert not polling.poll(api, settings_account(), spacing=3600).skipped
+
+
+def test_the_fan_out_sends_one_poll_per_account_until_a_worker_takes_it(api, contabo):
+    main = settings_account()
+    running, skipping, fresh = (make_account(name) for name in ("r", "s", "f"))
+    for account in (main, running, skipping):
+        heartbeat.begin(account.job_key("poll"))  # polled before
+    assert leases.acquire(running.job_key("poll"), "a-worker", ttl=60)
+    assert set(polling.accounts_to_poll(60)) == {main.pk, skipping.pk, fresh.pk}
+    assert polling.accounts_to_poll(60) == [fresh.pk]  # no heartbeat yet: not marked
+    assert set(polling.accounts_to_poll(0)) == {main.pk, skipping.pk, fresh.pk}  # expired
+
+    assert not polling.poll(api, main).skipped  # taken, and run
+    assert leases.acquire(skipping.job_key("poll"), "a-worker", ttl=60)
+    assert polling.poll(get_client(skipping), skipping).skipped  # taken, and skipped
+    leases.release(skipping.job_key("poll"), "a-worker")
+    assert set(polling.accounts_to_poll(60)) == {main.pk, skipping.pk, fresh.pk}
