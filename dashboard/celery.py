@@ -3,6 +3,7 @@
 import inspect
 import logging
 import os
+import sys
 import threading
 import time
 
@@ -30,6 +31,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 app = Celery("dashboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Celery's Django fixup closes every database connection before and after each task, whatever
+# CONN_MAX_AGE says, unless this is set (celery/celery#4116): each poll cycle opened a new
+# PostgreSQL connection. Set so that it never closes them; `_recycle_connections` does what
+# Django does around a request instead.
+app.conf.update(CELERY_DB_REUSE_MAX=sys.maxsize)
 
 # User actions, polls and everything else (sync, stats, sweeps, notifications) each have a
 # queue, so the Procfile can give each its own worker: a user's task never waits behind 200
@@ -143,6 +149,18 @@ def _own_process_group(**_kwargs) -> None:
     could die holding the pool's queue lock, and the main process then hung at exit until it
     was SIGKILLed. A pool process still dies with the main process (Celery sets PDEATHSIG)."""
     os.setpgid(0, 0)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _recycle_connections(task=None, **_kwargs) -> None:
+    """Around each task, close this thread's database connections that are past CONN_MAX_AGE or
+    broken (Django's `close_old_connections`, as around a request); the others are reused.
+    Not for a task run eagerly, inside its caller's transaction."""
+    if not getattr(task.request, "is_eager", False):
+        from django.db import close_old_connections
+
+        close_old_connections()
 
 
 # --- worker beats: a dead worker's intent is sent again at once (images/services/workers.py) ---
