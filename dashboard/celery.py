@@ -6,8 +6,10 @@ import os
 import sys
 import threading
 import time
+from datetime import datetime, timedelta
 
 from celery import Celery
+from celery.schedules import schedstate, schedule
 from celery.signals import (
     beat_init,
     celeryd_init,
@@ -49,14 +51,27 @@ app.conf.task_routes = {
 }
 
 
+class ClockSlots(schedule):
+    """Due once in each fixed `run_every`-long slot of the clock, at its start, rather than
+    `run_every` after the last run: a tick and the cycles it sends fall in the slot polling.poll
+    counts them in, however the beat's start time or its ticks drift."""
+
+    def is_due(self, last_run_at: datetime) -> schedstate:
+        every = self.run_every.total_seconds()
+        now = self.now().timestamp()
+        start = now // every * every
+        due = self.maybe_make_aware(last_run_at).timestamp() < start
+        return schedstate(due, start + every - now)
+
+
 @app.on_after_finalize.connect
 def _schedule(sender: Celery, **_kwargs) -> None:
     """Beat entries, with intervals from settings so tests and demos can shorten them.
 
     Poll, sync and stats are per account: the beat sends `for_each_account`, which sends the task
-    once per account (the poll's on the poll queue). Each message expires after one interval (5 s
-    at least): a worker that was down does not come back to a backlog of stale polls, it just
-    runs the next one.
+    once per account (the poll's on the poll queue, and at the start of each slot of the clock:
+    ClockSlots). Each message expires after one interval (5 s at least): a worker that was down
+    does not come back to a backlog of stale polls, it just runs the next one.
     """
     from django.conf import settings
 
@@ -65,7 +80,7 @@ def _schedule(sender: Celery, **_kwargs) -> None:
         "sync-images": ("sync_images", settings.SYNC_INTERVAL_SECONDS, "celery"),
         "refresh-stats": ("refresh_stats", settings.STATS_INTERVAL_SECONDS, "celery"),
     }
-    schedule = {
+    entries = {
         name: {
             "task": "images.tasks.for_each_account",
             "args": (task, max(every, 5.0)),
@@ -74,13 +89,16 @@ def _schedule(sender: Celery, **_kwargs) -> None:
         }
         for name, (task, every, queue) in per_account.items()
     }
+    entries["poll-downloads"]["schedule"] = ClockSlots(
+        timedelta(seconds=settings.POLL_INTERVAL_SECONDS)
+    )
     every = settings.SWEEP_INTERVAL_SECONDS
-    schedule["sweep-intents"] = {
+    entries["sweep-intents"] = {
         "task": "images.tasks.sweep_intents",
         "schedule": every,
         "options": {"expires": max(every, 5.0)},
     }
-    sender.conf.beat_schedule = schedule
+    sender.conf.beat_schedule = entries
 
 
 @beat_init.connect
