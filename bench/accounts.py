@@ -13,7 +13,11 @@ move, behind an API answering in 200 ms:
   after it (from the accounts' poll heartbeats, sampled every 0.25 s);
 * ticks thrown away: poll messages a worker discarded as expired;
 * user-task wait: from sending a rename to its start (the worker's "succeeded in" line minus its
-  run time).
+  run time);
+* CPU per account cycle: CPU seconds each Procfile process (with its pool children), the
+  sandbox and PostgreSQL's backends of the bench database used during the window, divided by
+  the account cycles that finished in it; and the whole machine's busy CPU seconds (every
+  process on it, other sessions included) per second of the window.
 """
 
 import random
@@ -157,6 +161,10 @@ class HeartbeatWatch:
         self._stop.set()
         self._thread.join()
 
+    def cycles(self, start: float, end: float) -> int:
+        """Account cycles that finished between `start` and `end`."""
+        return sum(start <= s <= end for stamps in self.seen.values() for s in stamps)
+
     def tick_time(self, sent: float) -> float | None:
         """Seconds from a tick until every account finished a cycle after it (None: not all)."""
         ends = []
@@ -166,6 +174,50 @@ class HeartbeatWatch:
                 return None
             ends.append(min(after))
         return max(ends) - sent
+
+
+class CpuWindow:
+    """CPU seconds used between enter and exit by each named process (and its descendants), by
+    the bench database's PostgreSQL backends (sampled every 0.5 s, as connections come and go),
+    and by the whole machine."""
+
+    def __init__(self, pids: dict[str, int], database: str) -> None:
+        self.pids, self.database = pids, database
+        self._backends: dict[int, list[float]] = {}  # pid -> [first seen, last seen] CPU
+        self._stop = threading.Event()
+
+    def _parts(self) -> dict[str, float]:
+        return {name: harness.cpu_seconds([pid]) for name, pid in self.pids.items()}
+
+    def _sample_backends(self, first: bool = False) -> None:
+        for pid in harness.postgres_backends(self.database):
+            cpu = harness.cpu_seconds([pid])
+            self._backends.setdefault(pid, [cpu if first else 0.0, cpu])[1] = cpu
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        while not self._stop.wait(0.5):
+            self._sample_backends()
+        connection.close()
+
+    def __enter__(self):
+        self.started = time.time()
+        self._before, self._machine = self._parts(), harness.machine_busy_seconds()
+        self._sample_backends(first=True)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample_backends()
+        after, machine = self._parts(), harness.machine_busy_seconds()
+        self.seconds = time.time() - self.started
+        self.used = {name: after[name] - self._before[name] for name in after}
+        self.used["postgres"] = sum(last - first for first, last in self._backends.values())
+        self.machine = machine - self._machine
 
 
 def _renames(app, targets, until: float) -> list[tuple[str, float]]:
@@ -219,8 +271,12 @@ def run(db: str, args, env: dict) -> list[dict]:
         try:
             time.sleep(WARMUP_SECONDS)
             window_start = time.time()
+            names = [name for name, _ in procfile_celery()]
+            pids = {name: proc.proc.pid for name, proc in zip(names, procs, strict=True)}
+            pids["sandbox"] = sandbox.pid
             with HeartbeatWatch(accounts) as watch:
-                sent = _renames(current_app, targets, window_start + WINDOW_SECONDS)
+                with CpuWindow(pids, harness.PG_DB) as cpu:
+                    sent = _renames(current_app, targets, window_start + WINDOW_SECONDS)
                 deadline = time.time() + 60
                 while (
                     time.time() < deadline
@@ -254,6 +310,11 @@ def run(db: str, args, env: dict) -> list[dict]:
             and window_start <= _stamp(m[1]) <= window_end
             and m[2] in ("poll_downloads", "for_each_account")
         ]
+        cycles = watch.cycles(cpu.started, cpu.started + cpu.seconds)
+        per_cycle = {
+            name: round(1000 * seconds / cycles, 2) if cycles else None
+            for name, seconds in cpu.used.items()
+        }
         row = {
             "db": db,
             "accounts": n,
@@ -270,6 +331,10 @@ def run(db: str, args, env: dict) -> list[dict]:
             "user_wait_median_s": round(statistics.median(waits), 2) if waits else None,
             "user_wait_max_s": round(max(waits), 2) if waits else None,
             "user_tasks_not_started": never,
+            "cycles_in_window": cycles,
+            "cycles_per_s": round(cycles / cpu.seconds, 1),
+            "cpu_ms_per_cycle": per_cycle,
+            "machine_busy_cores": round(cpu.machine / cpu.seconds, 2),
             "load": harness.load(),
         }
         rows.append(row)

@@ -219,6 +219,13 @@ def cycle(results) -> str:
     return _table([*headers, "load"], body) if rows else ""
 
 
+def _cpu(per_cycle: dict | None) -> str:
+    """CPU milliseconds per account cycle, by process."""
+    if not per_cycle:
+        return ""
+    return ", ".join(f"{name} {ms}" for name, ms in per_cycle.items() if ms is not None)
+
+
 def accounts(results) -> str:
     rows = _rows(results, "accounts")
     body = [
@@ -235,6 +242,9 @@ def accounts(results) -> str:
             r["user_wait_median_s"],
             r["user_wait_max_s"],
             r["user_tasks_not_started"],
+            r.get("cycles_per_s", ""),
+            _cpu(r.get("cpu_ms_per_cycle")),
+            r.get("machine_busy_cores", ""),
             r["processes"],
             r["load"],
         ]
@@ -242,7 +252,8 @@ def accounts(results) -> str:
     ]
     headers = ["db", "accounts", "clients rebuilt", "ticks", "tick median s", "tick max s"]
     headers += ["ticks unfinished", "poll messages expired", "user tasks", "wait median s"]
-    headers += ["wait max s", "never started", "Procfile celery processes", "load"]
+    headers += ["wait max s", "never started", "account cycles/s", "CPU ms per account cycle"]
+    headers += ["machine busy cores", "Procfile celery processes", "load"]
     return _table(headers, body) if rows else ""
 
 

@@ -60,6 +60,11 @@ class SandboxServer:
     def token_url(self) -> str:
         return self.url + TOKEN_PATH
 
+    @property
+    def pid(self) -> int | None:
+        """The subprocess's id while it runs."""
+        return self._process.pid if self._process is not None else None
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> "SandboxServer":
