@@ -8,7 +8,7 @@ subquery of primary keys, see `read_at`); "Last" reads backwards from the end.
 
 NULLs (the date of a local upload not yet on Contabo) sort as the highest value, as PostgreSQL
 sorts them: first when descending, last when ascending. A nullable column is read as two index
-ranges, NULL and not NULL (one UNION ALL statement where the database allows it), because SQLite
+ranges, NULL and not NULL, the second only when the first does not fill the page, because SQLite
 cannot serve `DESC NULLS FIRST` from an index.
 
 The seek itself is a row-value comparison, `(column, pk) < (value, pk)`, which PostgreSQL and
@@ -138,24 +138,14 @@ def _ordered(queryset, condition, ordering):
 
 
 def read(queryset, key: Key, down: bool, cursor: tuple | None, limit: int) -> list:
-    """Up to `limit` rows after `cursor` (or from the start), in the direction of travel."""
+    """Up to `limit` rows after `cursor` (or from the start), in the direction of travel: the
+    index ranges in turn, the next one read only when the page is not full (a page straddles
+    the NULL boundary once in a walk; one UNION ALL for both cost PostgreSQL 0.9 ms more on
+    every other page)."""
     if cursor is None and down == key.descending:
         return read_at(queryset, key, 0, limit)
-    ranges = _ranges(queryset, key, down, cursor)
-    connection = connections[queryset.db]
-    if len(ranges) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        parts = [_ordered(queryset, c, o)[:limit] for c, o in ranges]
-        rows = list(parts[0].union(*parts[1:], all=True))
-        value = key.field
-
-        def position(row):
-            v = getattr(row, value)
-            return (v is None, 0 if v is None else v, row.pk)
-
-        # One statement, so the ranges' order is restored here (only datetimes and NULLs).
-        return sorted(rows, key=position, reverse=down)[:limit]
     rows = []
-    for condition, ordering in ranges:
+    for condition, ordering in _ranges(queryset, key, down, cursor):
         rows += _ordered(queryset, condition, ordering)[: limit - len(rows)]
         if len(rows) >= limit:
             break
