@@ -15,6 +15,8 @@ from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
+from images.batching import under_param_cap
+
 TABLE = "sync_listed_ids"
 
 
@@ -28,10 +30,8 @@ class ListedIds:
         """Record `remote_ids`; those not listed before in this run."""
         ids = list(dict.fromkeys(remote_ids))
         fresh: set[str] = set()
-        step = connection.features.max_query_params or len(ids) or 1
         with connection.cursor() as cursor:
-            for start in range(0, len(ids), step):
-                chunk = ids[start : start + step]
+            for chunk in under_param_cap(ids):
                 values = ", ".join(["(%s)"] * len(chunk))
                 insert = f"INSERT INTO {TABLE} (remote_id) VALUES {values}"  # noqa: S608 - placeholders
                 cursor.execute(f"{insert} ON CONFLICT DO NOTHING RETURNING remote_id", chunk)

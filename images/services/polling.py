@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from images.batching import under_param_cap
 from images.contabo import ContaboClient, ContaboError, NotFound, ProtocolError
 from images.contabo.types import Skipped
 from images.models import Account, AuditEvent, Heartbeat, Image, Lease, ProgressSample, Status
@@ -207,11 +208,8 @@ def _write(account: Account, known: dict, found: dict, now, result: CycleResult)
 def _lock_downloading(account: Account, pks: list[int]) -> list[tuple[int, object]]:
     """`(pk, progress_at)` of those of `pks` still downloading, locked on PostgreSQL; one
     statement per batch under the database's parameter cap."""
-    cap = connection.features.max_query_params  # None where there is none
-    batch = cap - 10 if cap else max(1, len(pks))
     rows = []
-    for start in range(0, len(pks), batch):
-        chunk = pks[start : start + batch]
+    for chunk in under_param_cap(pks, others=10):
         locked = in_flight(account).filter(pk__in=chunk).select_for_update()
         rows += locked.values_list("pk", "progress_at")
     return rows
