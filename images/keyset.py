@@ -46,6 +46,9 @@ class SeekPage:
     next_cursor: str | None = None
     previous_cursor: str | None = None
     paginator: object = None
+    # A page number read by position: the cursor of the row before the page, with which the
+    # same number can be read again by seeking (see images.selectors.paginate).
+    anchor: str | None = None
 
     def has_next(self) -> bool:
         return self.next_cursor is not None
@@ -197,8 +200,9 @@ def paginate(
     per_page: int = 25,
     count=None,
 ) -> SeekPage:
-    """The page `after` or `before` a cursor, else page `number` (resolved with `key_at`); an
-    empty `before` is the last page.
+    """The page `after` or `before` a cursor, else page `number` (by position, `read_at`; the
+    page's `anchor` is then the cursor that reads it again by seeking); an empty `before` is
+    the last page.
 
     `count` (a callable returning the exact total or None, called only when needed) lets the
     last page show the rows of the true last page and a page past the end land on it; without
@@ -212,11 +216,15 @@ def paginate(
         return _backward(queryset, key, cursor, number, per_page)
     if before == "" and number > 1:
         return _last(queryset, key, number, per_page, count)
-    rows = read_at(queryset, key, (number - 1) * per_page, per_page + 1)
-    if not rows and number > 1:
+    if number == 1:
+        rows = read_at(queryset, key, 0, per_page + 1)
+        return _page(rows, key, 1, per_page, len(rows) > per_page, more_before=False)
+    rows = read_at(queryset, key, (number - 1) * per_page - 1, per_page + 2)
+    if len(rows) < 2:
         return _last(queryset, key, number, per_page, count)
-    more_after = len(rows) > per_page
-    return _page(rows, key, number, per_page, more_after, more_before=number > 1)
+    page = _page(rows[1:], key, number, per_page, len(rows) > per_page + 1, more_before=True)
+    page.anchor = cursor_of(rows[0], key)
+    return page
 
 
 def _forward(queryset, key, cursor, number, per_page) -> SeekPage:

@@ -19,24 +19,25 @@ class ListPaginator(Paginator):
     the rest of the page. So the count stops at the cap (a COUNT over a LIMIT: at most cap + 1
     index entries), and a result past it is estimated: PostgreSQL's planner (one EXPLAIN,
     nothing read), SQLite (which has no estimate) an exact count. The estimate is kept a minute
-    per process and query, and while it is, the list reads no count at all: a big list that
-    shrank below the cap says "about" its old size for at most that minute. With an estimate
+    per process and query (`key`, when the caller names the query; else its SQL, which costs a
+    compilation), and while it is, the list reads no count at all: a big list that shrank below
+    the cap says "about" its old size for at most that minute. With an estimate
     (`estimated`, for the template to say "about"), no row becomes unreachable: Next follows
     the rows, not the count.
     """
 
     estimated = False
 
-    def __init__(self, object_list, per_page, *, exact_count_up_to: int, **kwargs):
+    def __init__(self, object_list, per_page, *, exact_count_up_to: int, key=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.exact_count_up_to = exact_count_up_to
+        self.key = key
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list.order_by()
-        sql, params = queryset.query.sql_with_params()
-        what = repr((queryset.db, sql, params, self.exact_count_up_to)).encode()
-        key = "estimate:" + hashlib.blake2b(what, digest_size=16).hexdigest()
+        what = self.key if self.key is not None else queryset.query.sql_with_params()
+        key = cache_key("estimate", queryset.db, what, self.exact_count_up_to)
         estimates = caches[ESTIMATES_CACHE]
         estimate = estimates.get(key)
         if estimate is None:
@@ -44,18 +45,24 @@ class ListPaginator(Paginator):
             capped = queryset[: cap + 1].count()
             if capped <= cap:
                 return capped
-            estimate = max(capped, _estimate(queryset, sql, params))
+            estimate = max(capped, _estimate(queryset))
             estimates.set(key, estimate)
         self.estimated = True
         return estimate
 
 
-def _estimate(queryset, sql: str, params) -> int:
+def cache_key(kind: str, *what) -> str:
+    """A short key for CACHES["counts"] from any repr-able values."""
+    return f"{kind}:" + hashlib.blake2b(repr(what).encode(), digest_size=16).hexdigest()
+
+
+def _estimate(queryset) -> int:
     """PostgreSQL: the rows its planner expects (one EXPLAIN, nothing read); SQLite: an exact
     count."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return queryset.count()
+    sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]

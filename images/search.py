@@ -10,17 +10,21 @@ three characters or more is an index lookup instead of a LIKE over every row (17
 A broad search on SQLite (BROAD hits or more, e.g. "debian": 1 in 6 rows) reads the list's own
 index in its order with the LIKE instead, and stops at a page: looking 16,667 hits up by rowid,
 then sorting and counting them, cost 14 ms per statement at 100k images, the ordered scan
-0.1 ms. One capped FTS count (0.1 ms) tells the two apart. The hits counted are every account's
-and status's, so a term broad elsewhere but rare in the page's list still takes the scan. (The
-LIKE folds the case of ASCII letters only; FTS5 of others too.)
+0.1 ms. One capped FTS count (0.1 ms) tells the two apart; its answer is kept a minute per
+process (either way finds the same rows, only the speed differs). The hits counted are every
+account's and status's, so a term broad elsewhere but rare in the page's list still takes the
+scan. (The LIKE folds the case of ASCII letters only; FTS5 of others too.)
 
 SQLite drops a table's triggers when Django rebuilds the table (an AlterField does), so
 `ensure_sqlite_index` runs after every `migrate` and reinstalls and rebuilds what is missing.
 """
 
+from django.core.cache import caches
 from django.db import connections
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+
+from images.pagination import ESTIMATES_CACHE, cache_key
 
 TABLE = "image_search"
 TRIGGERS = ("image_search_insert", "image_search_delete", "image_search_update")
@@ -64,12 +68,21 @@ def matches(q: str, using: str = "default") -> Q:
     connection = connections[using]
     if connection.vendor == "sqlite" and len(q) >= MIN_INDEXED_LENGTH:
         phrase = '"' + q.replace('"', '""') + '"'  # one FTS5 string: a substring, not a query
+        if not _broad(connection, phrase):
+            return Q(pk__in=RawSQL(HITS, (phrase,)))  # noqa: S611 - q is a parameter
+    return Q(name__icontains=q) | Q(os_type__icontains=q)
+
+
+def _broad(connection, phrase: str) -> bool:
+    """BROAD FTS hits or more for `phrase`, kept a minute (CACHES["counts"])."""
+    key = cache_key("broad", connection.alias, phrase)
+    broad = caches[ESTIMATES_CACHE].get(key)
+    if broad is None:
         with connection.cursor() as cursor:
             cursor.execute(HITS_UP_TO, (phrase, BROAD))
             broad = cursor.fetchone()[0] >= BROAD
-        if not broad:
-            return Q(pk__in=RawSQL(HITS, (phrase,)))  # noqa: S611 - q is a parameter
-    return Q(name__icontains=q) | Q(os_type__icontains=q)
+        caches[ESTIMATES_CACHE].set(key, broad)
+    return broad
 
 
 def install_sqlite_index(connection) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -30,7 +31,7 @@ from images.models import (
     QuotaSnapshot,
     Status,
 )
-from images.pagination import ListPaginator
+from images.pagination import ESTIMATES_CACHE, ListPaginator, cache_key
 from images.redaction import without_credentials
 from images.services.mapping import unknown_status
 
@@ -130,7 +131,9 @@ def image_queryset(
     if q:
         images = images.filter(search.matches(q, images.db))
     images = images.order_by(*_ordering(sort or DEFAULT_SORT))
-    images.list_key = sort_key(sort or DEFAULT_SORT)  # read by paginate(): the keyset's order
+    # Read by paginate(): the keyset's order, and what the rows are (for kept counts and pages).
+    images.list_key = sort_key(sort or DEFAULT_SORT)
+    images.count_key = (account.pk, q, status, os_type, kind)
     return images
 
 
@@ -174,8 +177,16 @@ def paginate(
     """The page after or before a cursor, else page `page_number`, by keyset (images.keyset): the
     same index range read whatever the page. The count (for "page N of M", read only if the
     template asks) is images.pagination.ListPaginator's, exact up to EXACT_COUNT_UP_TO rows;
-    out-of-range pages land on the last page."""
-    paginator = ListPaginator(queryset, per_page, exact_count_up_to=EXACT_COUNT_UP_TO)
+    out-of-range pages land on the last page.
+
+    A page number without a cursor (typed or bookmarked) is found by counting its position in
+    the index (2 ms for page 500 at 100k images); the row before it is then kept a minute, as
+    the count's estimate is, and the same number is read again by seeking from it. Rows added
+    or removed meanwhile shift it as they would shift any numbered page."""
+    count_key = getattr(queryset, "count_key", None)
+    paginator = ListPaginator(
+        queryset, per_page, exact_count_up_to=EXACT_COUNT_UP_TO, key=count_key
+    )
 
     def exact_count():
         count = paginator.count
@@ -186,6 +197,10 @@ def paginate(
     except (TypeError, ValueError):
         number = 1
     key = getattr(queryset, "list_key", None) or sort_key(DEFAULT_SORT)
+    anchors, anchor_key = caches[ESTIMATES_CACHE], None
+    if number > 1 and after is None and before is None and count_key is not None:
+        anchor_key = cache_key("anchor", queryset.db, count_key, key, number, per_page)
+        after = anchors.get(anchor_key)
     page = keyset.paginate(
         queryset,
         key,
@@ -195,16 +210,19 @@ def paginate(
         per_page=per_page,
         count=exact_count,
     )
+    if anchor_key and page.anchor:
+        anchors.set(anchor_key, page.anchor)
     page.paginator = paginator
     return page
 
 
 def attach_progress(images, now=None) -> None:
-    """Set `.progress` on every image (None unless in flight), with ONE sample query for all."""
+    """Set `.progress` on every image (None unless in flight), with ONE sample query for all
+    those downloading (the poll writes samples for those only; none when there are none)."""
     now = now or timezone.now()
     images = list(images)
-    flying = [i.pk for i in images if i.status in IN_FLIGHT]
-    samples = _recent_samples(flying, now)
+    downloading = [i.pk for i in images if i.status == Status.DOWNLOADING]
+    samples = _recent_samples(downloading, now)
     for image in images:
         image.progress = None
         if image.status in IN_FLIGHT:

@@ -22,6 +22,15 @@ def pytest_sessionfinish(session):
         shutil.rmtree(settings.VAR_DIR, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _empty_kept_counts():
+    """The list's per-process keeps (count estimates, typed pages' anchors, search breadth;
+    CACHES["counts"]) start empty in every test: a row id or an account's pk can recur."""
+    from django.core.cache import caches
+
+    caches["counts"].clear()
+
+
 @pytest.fixture(scope="session")
 def httpserver_listen_address():
     """pytest-httpserver on 127.0.0.1 (not `localhost`, which may resolve to ::1 first)."""

@@ -5,7 +5,6 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -220,15 +219,7 @@ def test_a_row_kept_rendered_follows_what_it_shows(viewer_client):
     assert "HTTP 409 conflict" in html
 
 
-@pytest.fixture
-def estimates():
-    """The per-process estimates of big counts, empty before and after the test."""
-    caches["counts"].clear()
-    yield
-    caches["counts"].clear()
-
-
-def test_past_the_exact_count_cap_the_list_says_about(viewer_client, monkeypatch, estimates):
+def test_past_the_exact_count_cap_the_list_says_about(viewer_client, monkeypatch):
     monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 3)
     for i in range(3):
         make_image(name=f"few-{i}")

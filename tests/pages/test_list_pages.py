@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from images import selectors
-from images.models import Status
+from images.models import Image, Status
 from images.services.accounts import settings_account
 from testkit.factories import make_image
 
@@ -91,6 +91,21 @@ def test_typed_page_numbers_land_on_the_same_rows(viewer_client, rows, sort):
         assert response.context["page"].number == number
     past_the_end = viewer_client.get(LIST, {"sort": sort, "page": 40})
     assert ids(past_the_end) == order[50:]
+
+
+@pytest.mark.parametrize("sort", ["-date", "name"])
+def test_a_typed_page_number_asked_again_seeks_from_its_kept_anchor(viewer_client, rows, sort):
+    """Typed again within the minute, a page number is read from the row before it (kept the
+    first time), not counted: the same rows, no OFFSET; rows removed meanwhile shift it."""
+    order = expected(sort)
+    viewer_client.get(LIST, {"sort": sort, "page": 2})
+    with CaptureQueriesContext(connection) as again:
+        response = viewer_client.get(LIST, {"sort": sort, "page": 2})
+    assert ids(response) == order[25:50]
+    assert response.context["page"].number == 2
+    assert not [q for q in again.captured_queries if "OFFSET" in q["sql"].upper()]
+    Image.objects.filter(pk__in=order[24:26]).delete()  # the anchor and the page's first row
+    assert ids(viewer_client.get(LIST, {"sort": sort, "page": 2})) == order[26:51]
 
 
 def test_a_cursor_that_is_not_ours_is_ignored(viewer_client, rows):

@@ -85,3 +85,12 @@ def test_a_broad_search_reads_the_list_in_order_with_the_same_answers(viewer_cli
         q for q in queries.captured_queries if "images_image" in q["sql"] and "MATCH" in q["sql"]
     ]
     assert bool(uses_fts) == (connection.vendor == "sqlite")
+
+
+def test_a_search_term_is_probed_for_breadth_once_a_minute(viewer_client):
+    make_image(name="rare-one")
+    assert found(viewer_client, "rare") == ["rare-one"]
+    with CaptureQueriesContext(connection) as again:
+        assert found(viewer_client, "rare") == ["rare-one"]
+    probes = [q for q in again.captured_queries if "count(*) FROM (SELECT rowid" in q["sql"]]
+    assert not probes
