@@ -65,6 +65,39 @@ def image_rows(images, can_manage: bool = False, oob: bool = False) -> str:
     return mark_safe("".join(html))  # noqa: S308 - the output of our own autoescaping template
 
 
+class KeepNode(template.Node):
+    """{% keep a b ... %}...{% endkeep %}: see `keep`."""
+
+    def __init__(self, nodelist, values) -> None:
+        self.nodelist = nodelist
+        self.values = values
+        self.kept = LRU(500)  # this fragment's renderings; gone with the compiled template
+
+    def render(self, context) -> str:
+        key = (
+            tuple(value.resolve(context) for value in self.values),
+            timezone.get_current_timezone_name(),
+            translation.get_language(),
+        )
+        html = self.kept.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            self.kept.set(key, html)
+        return html
+
+
+@register.tag
+def keep(parser, token) -> KeepNode:
+    """`{% keep a b ... %}...{% endkeep %}`: the fragment is rendered once per process for each
+    set of values of `a`, `b`... (and the timezone and language), then served as kept. Only
+    for a fragment whose every variable is named: never around a CSRF token, a clock-dependent
+    value or a message."""
+    values = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
+    nodelist = parser.parse(("endkeep",))
+    parser.delete_first_token()
+    return KeepNode(nodelist, values)
+
+
 @register.filter
 def human_mb(value) -> str:
     """MB as the API counts them -> '512 MB', '1.5 GB', '2.1 TB'."""

@@ -1,5 +1,7 @@
 """The list as a CSV or JSON download, with the list's filters and sort order."""
 
+from urllib.parse import urlencode
+
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -9,13 +11,13 @@ from images import exports, selectors
 from images.decorators import account_member_required
 from images.forms import ImageFilterForm
 
+PAGE_PARAMS = ("page", "after", "before")
+
 
 def without_page(query) -> str:
     """The list's query string for an export link: its filters, not its page."""
-    query = query.copy()
-    for name in ("page", "after", "before"):
-        query.pop(name, None)
-    return query.urlencode()
+    kept = [(k, v) for k, values in query.lists() if k not in PAGE_PARAMS for v in values]
+    return urlencode(kept)
 
 
 def _export(request, extension: str, content_type: str, chunks):

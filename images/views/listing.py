@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
 from images import selectors
@@ -12,7 +13,7 @@ from images.decorators import (
     account_member_required,
     account_member_required_live,
 )
-from images.forms import ImageFilterForm
+from images.forms import ImageFilterForm, list_criteria
 from images.services.intents import request_refresh
 from images.views.exports import without_page
 from images.views.shared import live_context, safe_next
@@ -23,8 +24,9 @@ STOP_POLLING = 286  # htmx swaps this answer, then cancels the element's `every`
 @require_GET
 @account_member_required
 def image_list(request):
-    form = ImageFilterForm(request.GET)
-    criteria = form.criteria()
+    criteria = list_criteria(request.GET)
+    # Rendered only when the page's kept filter form is missing (see list.html).
+    form = SimpleLazyObject(lambda: ImageFilterForm(request.GET))
     images = selectors.image_queryset(
         request.account,
         q=criteria["q"],
