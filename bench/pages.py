@@ -10,7 +10,7 @@ import urllib.parse
 
 from bench import harness, seed
 
-REQUESTS = 50
+REQUESTS = 100
 WARMUP = 5
 QUERY_TARGET = 8
 LIST_P95_TARGET_MS = 50.0

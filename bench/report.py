@@ -395,6 +395,8 @@ def machine(results) -> dict:
 
 
 def markdown(results, args) -> str:
+    from bench import issue13  # it reads this module's helpers
+
     info = machine(results)
     notes = (harness.ROOT / "bench" / "NOTES.md").read_text()
     out = [
@@ -412,6 +414,13 @@ def markdown(results, args) -> str:
         "## Targets missed in this run",
         "",
         "\n".join(f"- {m}" for m in misses(results)) or "None.",
+        "",
+        "## Issue 13 before and after",
+        "",
+        "The issue's table, its \"before\" as it measured it, beside this run's figures. The "
+        "floor is a logged-in page that reads nothing (see Method).",
+        "",
+        issue13.table(results),
         "",
         notes.strip(),
         tables(results),

@@ -36,7 +36,7 @@ DEFAULTS = {
     "sizes": [1_000, 10_000, 100_000],
     "poll_sizes": [0, 1, 100, 250, 1_000],
     "sync_sizes": [2_000, 5_000, 10_000],
-    "requests": 50,
+    "requests": 100,
     "progress_runs": 10,
     "throughput_images": 10_000,
     "cycle_cases": "1000@200,10000@0",
@@ -70,7 +70,7 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=_ints, help="local images for pages (1000,10000,100000)")
     parser.add_argument("--poll-sizes", type=_ints, help="downloads in flight (0,1,100,250,1000)")
     parser.add_argument("--sync-sizes", type=_ints, help="remote images to sync (2000,...)")
-    parser.add_argument("--requests", type=int, help="timed requests per page (50)")
+    parser.add_argument("--requests", type=int, help="timed requests per page (100)")
     parser.add_argument("--progress-runs", type=int, help="progress latency runs (10)")
     parser.add_argument("--throughput-images", type=int, help="images for throughput (10000)")
     parser.add_argument("--cycle-cases", help="poll cycle: in flight@API ms (1000@200,10000@0)")
