@@ -266,8 +266,9 @@ def process(name: str, args: list[str], env: dict | None = None) -> ChildProcess
 
 
 def celery(role: str, name: str, env: dict | None = None, *extra: str) -> ChildProcess:
-    """A Celery worker or beat with this environment (plus `env`), started and ready."""
-    merged = {**os.environ, **(env or {})}
+    """A Celery worker or beat with this environment (plus `env`), started and ready. At INFO:
+    readiness is the INFO line that says so (the bench's own LOG_LEVEL is WARNING)."""
+    merged = {**os.environ, "LOG_LEVEL": "INFO", **(env or {})}
     return start_celery(role, name, env=merged, log_path=_log_path(name), extra=extra)
 
 

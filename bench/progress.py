@@ -83,7 +83,7 @@ def run(db: str, args, env: dict) -> list[dict]:
                 time.sleep(rng.uniform(0, POLL_INTERVAL))
                 marked = time.time()
                 sandbox.force(image_id, status="downloaded", uploadedSizeMb=1000)
-                page.wait_for_function("window.__doneAt !== null", timeout=60_000)
+                page.wait_for_function("() => window.__doneAt !== null", timeout=60_000)
                 shown = page.evaluate("window.__doneAt") / 1000
                 latencies.append(shown - marked)
                 harness.log(f"progress run {n + 1}: {shown - marked:.2f} s")
