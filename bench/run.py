@@ -124,7 +124,7 @@ def child(args) -> None:
             stamp = time.strftime("%Y-%m-%d %H:%M")
             results["sections"][section] = [{**row, "measured": stamp} for row in rows]
             harness.log(f"{db}: {section} done in {time.perf_counter() - started:.0f} s")
-    out.write_text(json.dumps(results, indent=1, default=str))
+            out.write_text(json.dumps(results, indent=1, default=str))  # kept if a later one fails
 
 
 def main(argv=None) -> None:
