@@ -345,6 +345,15 @@ def misses(results) -> list[str]:
     for r in _rows(results, "progress"):
         if not r["ok"]:
             out.append(f"{r['db']} progress latency: max {r['max_s']} s")
+    for r in _rows(results, "cycle"):
+        if not r["local_ok"] or (r["latency_ms"] and not r["wall_ok"]):
+            out.append(f"{r['db']} poll cycle, {r['in_flight']:,} in flight: {r['wall_s']} s")
+    for r in _rows(results, "accounts"):
+        if r["tick_median_s"] is None or r["tick_median_s"] > 3.0 or r["ticks_unfinished"]:
+            out.append(
+                f"{r['db']} poll tick at {r['accounts']} accounts: {r['tick_median_s']} s median"
+                f", {r['tick_max_s']} s max, {r['ticks_unfinished']} of {r['ticks']} late"
+            )
     for r in _rows(results, "throughput"):
         if r.get("ok") is False:
             out.append(f"{r['db']} list throughput: {r['vs_admin']}x the admin's")
