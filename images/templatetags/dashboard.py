@@ -36,6 +36,11 @@ BADGE_ICONS = {
 }
 
 
+def _locale() -> tuple[str, str]:
+    """What decides a kept rendering besides its own values: the timezone and the language."""
+    return timezone.get_current_timezone_name(), translation.get_language()
+
+
 ROW_TEMPLATE = "images/partials/row.html"
 ROWS = LRU(5000)  # rendered rows of this process, by what they show (a restart empties it)
 
@@ -47,12 +52,7 @@ def image_rows(images, can_manage: bool = False, oob: bool = False) -> str:
     values attach_progress computed), so equal keys render alike. Rendering 25 row templates was
     most of a list request's time; a row in flight renders again when its bytes, rate or ETA
     change, a settled row practically never."""
-    where = (
-        bool(can_manage),
-        bool(oob),
-        timezone.get_current_timezone_name(),
-        translation.get_language(),
-    )
+    where = (bool(can_manage), bool(oob), *_locale())
     html = []
     for image in images:
         key = (shown(image), repr(image.progress), where)
@@ -74,11 +74,7 @@ class KeepNode(template.Node):
         self.kept = LRU(500)  # this fragment's renderings; gone with the compiled template
 
     def render(self, context) -> str:
-        key = (
-            tuple(value.resolve(context) for value in self.values),
-            timezone.get_current_timezone_name(),
-            translation.get_language(),
-        )
+        key = (tuple(value.resolve(context) for value in self.values), *_locale())
         html = self.kept.get(key)
         if html is None:
             html = self.nodelist.render(context)
