@@ -9,6 +9,9 @@ from django.db import connections
 from django.utils.functional import cached_property
 
 ESTIMATES_CACHE = "counts"  # per process, a minute per entry (settings.CACHES)
+# The query parameters that name a page of the list (number or cursor): a link to other rows,
+# another sort or an export drops them.
+PAGE_PARAMS = ("page", "after", "before")
 
 
 class ListPaginator(Paginator):

@@ -9,6 +9,7 @@ from django.utils.timesince import timesince
 
 from images.lru import LRU
 from images.models import Status
+from images.pagination import PAGE_PARAMS
 from images.redaction import without_credentials
 from images.selectors import shown
 from images.services.plain_errors import explain
@@ -190,7 +191,7 @@ def sort_header(context, key: str, label: str, css: str = "") -> str:
         direction, next_sort = None, (f"-{key}" if key in ("size", "date") else key)
     query = context["request"].GET.copy()
     query["sort"] = next_sort
-    for name in ("page", "after", "before"):
+    for name in PAGE_PARAMS:
         query.pop(name, None)
     hint = f" (sorted {direction}, activate to reverse)" if direction else " (activate to sort)"
     return format_html(

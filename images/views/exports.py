@@ -10,8 +10,7 @@ from django.views.decorators.http import require_GET
 from images import exports, selectors
 from images.decorators import account_member_required
 from images.forms import ImageFilterForm
-
-PAGE_PARAMS = ("page", "after", "before")
+from images.pagination import PAGE_PARAMS
 
 
 def without_page(query) -> str:
