@@ -20,7 +20,7 @@ from testkit.processes import ROOT
 from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.slow
-WORKERS = ("worker", "poller", "background")
+WORKERS = ("worker", "poller-1", "poller-2", "background")
 
 
 def _started(log: str, names: list[str]) -> bool:

@@ -1,9 +1,11 @@
 """Queues: user actions, polls and the rest each have a queue, and the Procfile a worker each."""
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from dashboard.celery import USER_TASKS, app
 
@@ -44,6 +46,21 @@ def test_the_procfile_serves_every_queue_and_the_user_queue_alone():
     assert workers["worker"] == {"user"}
 
 
-def test_the_poll_worker_runs_accounts_concurrently():
-    poller = next(line for line in PROCFILE.read_text().splitlines() if "--queues poll" in line)
-    assert "--pool threads" in poller and "POLL_CONCURRENCY" in poller
+def test_two_poll_workers_run_accounts_concurrently_each_on_its_own_core():
+    pollers = [line for line in PROCFILE.read_text().splitlines() if "--queues poll" in line]
+    assert len(pollers) == 2
+    assert all("--pool threads" in line and "POLL_CONCURRENCY" in line for line in pollers)
+    assert len({re.search(r"--hostname (\S+)", line)[1] for line in pollers}) == 2
+
+
+@pytest.mark.parametrize(("uses_sandbox", "sandbox"), [(True, True), (False, False)])
+def test_make_run_starts_every_procfile_process_and_the_sandbox_only_without_credentials(
+    settings, uses_sandbox, sandbox
+):
+    settings.CONTABO_USES_SANDBOX = uses_sandbox
+    out = io.StringIO()
+    call_command("stack_processes", stdout=out)
+    names = out.getvalue().split()
+    procfile = [line.partition(":")[0] for line in PROCFILE.read_text().splitlines()]
+    assert names == [name for name in procfile if sandbox or name != "sandbox"]
+    assert {"web", "worker", "poller-1", "poller-2", "background", "beat"} <= set(names)
