@@ -10,7 +10,9 @@ move, behind an API answering in 200 ms:
   poll every 3 s) runs for a window; meanwhile a rename (a user action: one PATCH) is sent every
   3 s at a random phase, as a page would;
 * tick time: for each poll tick the beat sent, the time until every account finished a cycle
-  after it (from the accounts' poll heartbeats, sampled every 0.25 s);
+  after it (from the accounts' poll heartbeats, sampled every 0.25 s); the watch goes on after
+  the window until every account finished a cycle after it, for two poll intervals at most, and
+  a tick not finished by then is unfinished;
 * ticks thrown away: poll messages a worker discarded as expired;
 * user-task wait: from sending a rename to its start (the worker's "succeeded in" line minus its
   run time);
@@ -137,6 +139,7 @@ class HeartbeatWatch:
     def __init__(self, accounts) -> None:
         self.names = {a.job_key("poll") for a in accounts}
         self.seen: dict[str, set[float]] = {name: set() for name in self.names}
+        self.latest = dict.fromkeys(self.names, 0.0)
         self._stop = threading.Event()
 
     def _run(self) -> None:
@@ -150,6 +153,7 @@ class HeartbeatWatch:
             ):
                 if ok_at:
                     self.seen[name].add(ok_at.timestamp())
+                    self.latest[name] = max(self.latest[name], ok_at.timestamp())
         connection.close()
 
     def __enter__(self):
@@ -160,6 +164,10 @@ class HeartbeatWatch:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+    def all_after(self, moment: float) -> bool:
+        """Every account finished a cycle after `moment` (so every tick before it finished)."""
+        return min(self.latest.values()) >= moment
 
     def cycles(self, start: float, end: float) -> int:
         """Account cycles that finished between `start` and `end`."""
@@ -283,6 +291,11 @@ def run(db: str, args, env: dict) -> list[dict]:
                     and Image.objects.filter(pk__in=targets, pending_name__isnull=False).exists()
                 ):
                     time.sleep(0.5)
+                # The window's last ticks get two poll intervals to finish before "unfinished".
+                settle = window_start + WINDOW_SECONDS
+                deadline = settle + 2 * POLL_SECONDS
+                while time.time() < deadline and not watch.all_after(settle):
+                    time.sleep(0.25)
                 window_end = time.time()
         finally:
             for proc in procs:
