@@ -4,8 +4,10 @@ sandbox that answers at once, and against one that adds 1 s to every API call.
 Data: 10,000 remote custom images (200 of them downloading) synced into the local database.
 A worker and beat run with a 1 s poll interval and a 5 s sync interval, so the worker is always
 busy with the API: with 1 s latency a sync takes over 100 s and a poll cycle several seconds.
-Rounds alternate (no latency, 1 s latency, no latency, 1 s latency) and samples are pooled per
-condition, so machine noise falls on both alike. A round with no worker at all is the reference.
+Eight rounds of each condition alternate (no latency, 1 s latency, no latency, ...), each asking
+the pages in turn, and samples are pooled per condition, so the machine's slow phases fall on
+both alike (three longer rounds let one phase decide a p95). A round with no worker at all is
+the reference.
 """
 
 import time
@@ -14,8 +16,7 @@ from bench import harness, pages
 
 IMAGES = 10_000
 IN_FLIGHT = 200
-ROUNDS = 3
-REQUESTS = 50
+ROUNDS = 8
 TARGET_RATIO = 1.10
 
 
@@ -27,17 +28,17 @@ def _pages(client) -> list[tuple[str, str]]:
 
 
 def _round(client, urls, requests) -> dict[str, list[float]]:
-    samples = {}
-    for name, url in urls:
+    """`requests` timings of each page, asking the pages in turn."""
+    for _name, url in urls:
         for _ in range(pages.WARMUP):
             client.get(url)
-        timings = []
-        for _ in range(requests):
+    samples = {name: [] for name, _url in urls}
+    for _ in range(requests):
+        for name, url in urls:
             started = time.perf_counter()
             status, _body = client.get(url)
-            timings.append(time.perf_counter() - started)
+            samples[name].append(time.perf_counter() - started)
             assert status == 200, (url, status)
-        samples[name] = timings
     return samples
 
 
@@ -56,7 +57,7 @@ def run(db: str, args, env: dict) -> list[dict]:
     sync_images(api, settings_account())
     refresh_stats(api, settings_account())
     harness.analyze()
-    requests = max(20, args.requests)
+    requests = max(10, args.requests // 2)  # per round: 400 per condition by default
     client = harness.WsgiClient(harness.login_cookie(harness.bench_user()))
     urls = _pages(client)
     pooled = {"no worker": {}, "worker, 0 ms API": {}, "worker, 1000 ms API": {}}
