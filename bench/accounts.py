@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import harness
+from dashboard.stack import procfile
 from testkit.processes import purge_celery
 
 IN_FLIGHT = 10
@@ -55,12 +56,11 @@ def _stamp(text: str) -> float:
 
 def procfile_celery() -> list[tuple[str, str]]:
     """The Procfile's `celery` processes: (name, command)."""
-    out = []
-    for line in (harness.ROOT / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if "celery" in command:
-            out.append((name.strip(), command.strip().removeprefix("exec ")))
-    return out
+    return [
+        (name, command.removeprefix("exec "))
+        for name, command in procfile().items()
+        if "celery" in command
+    ]
 
 
 def _accounts(sandbox, n: int) -> list:

@@ -17,11 +17,19 @@ import errno
 import os
 import signal
 import sys
+from pathlib import Path
 
 from honcho import manager
 from honcho.command import main
+from honcho.environ import parse_procfile
 
 DEFAULT_GRACE_SECONDS = 30.0
+PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
+
+
+def procfile() -> dict[str, str]:
+    """The Procfile's processes, name -> command, read as honcho reads them."""
+    return dict(parse_procfile(PROCFILE.read_text()).processes)
 
 
 class LeaderFirst(manager.ProcessManager):

@@ -15,12 +15,13 @@ import time
 
 import pytest
 
+from dashboard.stack import procfile
 from sandbox.testing import free_port
 from testkit.processes import ROOT
 from testkit.waiting import wait_for
 
 pytestmark = pytest.mark.slow
-WORKERS = ("worker", "poller-1", "poller-2", "background")
+WORKERS = [name for name, command in procfile().items() if " worker " in command]
 
 
 def _started(log: str, names: list[str]) -> bool:

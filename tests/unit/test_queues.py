@@ -2,14 +2,12 @@
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from dashboard.celery import USER_TASKS, app
-
-PROCFILE = Path(__file__).resolve().parents[2] / "Procfile"
+from dashboard.stack import procfile
 
 
 def _queue(task: str) -> str:
@@ -18,12 +16,11 @@ def _queue(task: str) -> str:
 
 def _workers() -> dict[str, set[str]]:
     """Procfile worker name -> the queues it consumes."""
-    workers = {}
-    for line in PROCFILE.read_text().splitlines():
-        name, _, command = line.partition(":")
-        if " worker " in command:
-            workers[name] = set(re.search(r"--queues (\S+)", command)[1].split(","))
-    return workers
+    return {
+        name: set(re.search(r"--queues (\S+)", command)[1].split(","))
+        for name, command in procfile().items()
+        if " worker " in command
+    }
 
 
 @pytest.mark.parametrize("task", USER_TASKS)
@@ -46,8 +43,8 @@ def test_the_procfile_serves_every_queue_and_the_user_queue_alone():
     assert workers["worker"] == {"user"}
 
 
-def test_two_poll_workers_run_accounts_concurrently_each_on_its_own_core():
-    pollers = [line for line in PROCFILE.read_text().splitlines() if "--queues poll" in line]
+def test_two_poll_workers_each_run_accounts_concurrently():
+    pollers = [command for command in procfile().values() if "--queues poll" in command]
     assert len(pollers) == 2
     assert all("--pool threads" in line and "POLL_CONCURRENCY" in line for line in pollers)
     assert len({re.search(r"--hostname (\S+)", line)[1] for line in pollers}) == 2
@@ -61,6 +58,6 @@ def test_make_run_starts_every_procfile_process_and_the_sandbox_only_without_cre
     out = io.StringIO()
     call_command("stack_processes", stdout=out)
     names = out.getvalue().split()
-    procfile = [line.partition(":")[0] for line in PROCFILE.read_text().splitlines()]
-    assert names == [name for name in procfile if sandbox or name != "sandbox"]
+    assert names == [name for name in procfile() if sandbox or name != "sandbox"]
+    assert ("sandbox" in names) is sandbox
     assert {"web", "worker", "poller-1", "poller-2", "background", "beat"} <= set(names)
