@@ -28,18 +28,10 @@ def _pages(client) -> list[tuple[str, str]]:
 
 
 def _round(client, urls, requests) -> dict[str, list[float]]:
-    """`requests` timings of each page, asking the pages in turn."""
+    """`requests` timings of each page, asking the pages in turn after their warm-up."""
     for _name, url in urls:
-        for _ in range(pages.WARMUP):
-            client.get(url)
-    samples = {name: [] for name, _url in urls}
-    for _ in range(requests):
-        for name, url in urls:
-            started = time.perf_counter()
-            status, _body = client.get(url)
-            samples[name].append(time.perf_counter() - started)
-            assert status == 200, (url, status)
-    return samples
+        pages.warm(client, url)
+    return pages.in_turn(client, urls, requests)
 
 
 def run(db: str, args, env: dict) -> list[dict]:
@@ -66,7 +58,7 @@ def run(db: str, args, env: dict) -> list[dict]:
         for name, timings in samples.items():
             pooled[condition].setdefault(name, []).extend(timings)
 
-    add("no worker", _round(client, urls, requests))
+    add("no worker", _round(client, urls, 2 * requests))
     connections.close_all()
     harness.flush_redis()
     worker_env = {"POLL_INTERVAL_SECONDS": "1", "SYNC_INTERVAL_SECONDS": "5"}

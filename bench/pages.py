@@ -78,7 +78,7 @@ def scenarios(size: int) -> list[tuple]:
     ]
 
 
-def _warm(client: harness.WsgiClient, url: str) -> int:
+def warm(client: harness.WsgiClient, url: str) -> int:
     """Warm-up requests, then the SQL statements of one more (counting slows it: not timed)."""
     for _ in range(WARMUP):
         status, _body = client.get(url)
@@ -90,7 +90,7 @@ def _warm(client: harness.WsgiClient, url: str) -> int:
 
 def measure(client: harness.WsgiClient, url: str, requests: int = REQUESTS) -> dict:
     """`requests` timed requests of one page in a row."""
-    queries = _warm(client, url)
+    queries = warm(client, url)
     timings = []
     for _ in range(requests):
         started = time.perf_counter()
@@ -99,19 +99,25 @@ def measure(client: harness.WsgiClient, url: str, requests: int = REQUESTS) -> d
     return {**harness.summary_ms(timings), "queries": queries, "url": url}
 
 
-def measure_in_turn(client: harness.WsgiClient, pages: list[tuple], requests: int) -> dict:
-    """`requests` rounds asking every page once: each page's timings come from the same
-    moments as the floor's, so a hiccup of the machine lands on all of them alike. A URL given
+def in_turn(client: harness.WsgiClient, pages: list[tuple], requests: int) -> dict[str, list]:
+    """`requests` rounds asking every page once, timed: each page's timings come from the same
+    moments as the others', so a hiccup of the machine lands on all of them alike. A URL given
     as a callable is asked for anew each round (untimed)."""
-    urls = {name: url() if callable(url) else url for name, url in pages}
-    queries = {name: _warm(client, url) for name, url in urls.items()}
-    timings = {name: [] for name in urls}
+    timings = {name: [] for name, _url in pages}
     for _ in range(requests):
         for name, url in pages:
-            urls[name] = url() if callable(url) else url
+            url = url() if callable(url) else url
             started = time.perf_counter()
-            client.get(urls[name])
+            client.get(url)
             timings[name].append(time.perf_counter() - started)
+    return timings
+
+
+def measure_in_turn(client: harness.WsgiClient, pages: list[tuple], requests: int) -> dict:
+    """Each page warmed up, then its summary from `in_turn`."""
+    urls = {name: url() if callable(url) else url for name, url in pages}
+    queries = {name: warm(client, url) for name, url in urls.items()}
+    timings = in_turn(client, pages, requests)
     return {
         name: {**harness.summary_ms(timings[name]), "queries": queries[name], "url": urls[name]}
         for name in urls
