@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from urllib.parse import urlencode
 
 from django.core.cache import caches
 from django.core.paginator import Paginator
@@ -12,6 +13,19 @@ ESTIMATES_CACHE = "counts"  # per process, a minute per entry (settings.CACHES)
 # The query parameters that name a page of the list (number or cursor): a link to other rows,
 # another sort or an export drops them.
 PAGE_PARAMS = ("page", "after", "before")
+
+
+def link_query(query, **values) -> str:
+    """The query string of a link to other rows of the list (another sort, an export): `query`
+    (a QueryDict) without its page, `values` set in place of its own (or after them)."""
+    pairs = []
+    for key, items in query.lists():
+        if key in values:
+            pairs.append((key, values[key]))
+        elif key not in PAGE_PARAMS:
+            pairs += [(key, item) for item in items]
+    pairs += [(key, value) for key, value in values.items() if key not in query]
+    return urlencode(pairs)
 
 
 class ListPaginator(Paginator):

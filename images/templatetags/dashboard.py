@@ -9,7 +9,7 @@ from django.utils.timesince import timesince
 
 from images.lru import LRU
 from images.models import Status
-from images.pagination import PAGE_PARAMS
+from images.pagination import link_query
 from images.redaction import without_credentials
 from images.selectors import shown
 from images.services.plain_errors import explain
@@ -189,16 +189,13 @@ def sort_header(context, key: str, label: str, css: str = "") -> str:
         direction, next_sort = "descending", key
     else:
         direction, next_sort = None, (f"-{key}" if key in ("size", "date") else key)
-    query = context["request"].GET.copy()
-    query["sort"] = next_sort
-    for name in PAGE_PARAMS:
-        query.pop(name, None)
+    query = link_query(context["request"].GET, sort=next_sort)
     hint = f" (sorted {direction}, activate to reverse)" if direction else " (activate to sort)"
     return format_html(
         SORT_HEADER,
         format_html(' class="{}"', css) if css else "",
         format_html(' aria-sort="{}"', direction) if direction else "",
-        query.urlencode(),
+        query,
         label,
         SORT_ARROWS[direction],
         hint,

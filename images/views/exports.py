@@ -1,7 +1,5 @@
 """The list as a CSV or JSON download, with the list's filters and sort order."""
 
-from urllib.parse import urlencode
-
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -10,13 +8,6 @@ from django.views.decorators.http import require_GET
 from images import exports, selectors
 from images.decorators import account_member_required
 from images.forms import ImageFilterForm
-from images.pagination import PAGE_PARAMS
-
-
-def without_page(query) -> str:
-    """The list's query string for an export link: its filters, not its page."""
-    kept = [(k, v) for k, values in query.lists() if k not in PAGE_PARAMS for v in values]
-    return urlencode(kept)
 
 
 def _export(request, extension: str, content_type: str, chunks):

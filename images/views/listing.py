@@ -14,8 +14,8 @@ from images.decorators import (
     account_member_required_live,
 )
 from images.forms import ImageFilterForm, list_criteria
+from images.pagination import link_query
 from images.services.intents import request_refresh
-from images.views.exports import without_page
 from images.views.shared import live_context, safe_next
 
 STOP_POLLING = 286  # htmx swaps this answer, then cancels the element's `every` trigger
@@ -52,7 +52,7 @@ def image_list(request):
         "live_token": selectors.live_token(live),
         "heartbeats": selectors.job_heartbeats(request.account),
         "can_manage": can_manage(request),
-        "export_query": without_page(request.GET),
+        "export_query": link_query(request.GET),
         "nav": "list",
         **live_context(),
     }
