@@ -2,7 +2,7 @@
 machine, before the work; PostgreSQL unless said), the "after" columns from this run's results
 (`cycle`, `accounts`, `pages` and `load` sections), one per database, each beside its target."""
 
-from bench.report import _ok, _table
+from bench.report import _ok, _table, cycle_met, tick_met
 
 BEFORE = {
     "cycle 1000": "3.6-4.1 s (10 calls)",
@@ -33,7 +33,7 @@ def _cycle(row: dict) -> tuple[str, bool | None]:
     if not row:
         return "-", None
     text = f"{row['wall_s']} s ({row['calls']:g} calls; rest {row['local_s']} s)"
-    return text, row["local_ok"] and (row["wall_ok"] if row["latency_ms"] else True)
+    return text, cycle_met(row)
 
 
 def _tick(row: dict) -> tuple[str, bool | None]:
@@ -43,7 +43,7 @@ def _tick(row: dict) -> tuple[str, bool | None]:
         return f"no tick finished ({row['ticks_unfinished']} of {row['ticks']})", False
     late = f", {row['ticks_unfinished']} of {row['ticks']} late" if row["ticks_unfinished"] else ""
     text = f"{row['tick_median_s']} s median, {row['tick_max_s']} s max{late}"
-    return text, row["tick_median_s"] <= 3.0 and not row["ticks_unfinished"]
+    return text, tick_met(row)
 
 
 def _page(row: dict, floor: dict, limit: float, ms: float) -> tuple[str, bool | None]:

@@ -91,11 +91,7 @@ def warm(client: harness.WsgiClient, url: str) -> int:
 def measure(client: harness.WsgiClient, url: str, requests: int = REQUESTS) -> dict:
     """`requests` timed requests of one page in a row."""
     queries = warm(client, url)
-    timings = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        client.get(url)
-        timings.append(time.perf_counter() - started)
+    timings = in_turn(client, [(url, url)], requests)[url]
     return {**harness.summary_ms(timings), "queries": queries, "url": url}
 
 
